@@ -41,7 +41,7 @@ for (const name of ['tiny', 'neox-narrow']) {
           if (t >= prompt.ids.length - 1 && generated.length < prompt.greedy.n_new) generated.push(argmax(logits));
         }
         assert.equal(compared, byPos.size, 'every reference row was compared');
-        assert.ok(compared >= 3);
+        assert.ok(compared >= 2);
         assert.deepEqual(generated, prompt.greedy.ids, `greedy ids of prompt ${p}`);
       }
     });
