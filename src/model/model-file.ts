@@ -9,7 +9,7 @@ import { ggmlType, supportedTypeNames } from '../ggml/ggml-type.js';
 import { GGUFMetadata } from '../gguf/gguf-metadata.js';
 import { readGGUF } from '../gguf/gguf-reader.js';
 import { readSafetensors, unsupportedDtypeError } from '../formats/safetensors.js';
-import { readTorchBin } from '../formats/torch-bin.js';
+import { readTorchCheckpoint, unsupportedTorchDtypeError } from '../formats/torch-bin.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { configFromGGUF, configToGGUF, parseConfigJson, type MambaConfig } from './mamba-config.js';
 import type { ModelDirectory } from './model-directory.js';
@@ -187,8 +187,8 @@ async function openWeights(dir: ModelDirectory): Promise<{ format: ModelFormat; 
     const bin = await dir.open('pytorch_model.bin');
     if (bin) {
       sources.push(bin);
-      for (const [k, v] of await readTorchBin(bin)) tensors.set(k, v);
-      return { format: 'state-spaces', tensors, sources, unsupported };
+      const ckpt = await readTorchCheckpoint(bin);
+      return { format: 'state-spaces', tensors: ckpt.tensors, sources, unsupported: ckpt.unsupported };
     }
   } catch (e) {
     await Promise.all(sources.map((s) => s.close()));
@@ -227,7 +227,9 @@ export async function openCheckpointDirectory(dir: ModelDirectory, opts: OpenMod
       const name = e.source.find((s) => src.has(s) || weights.unsupported.has(s));
       if (name === undefined) continue;
       const dtype = weights.unsupported.get(name);
-      if (dtype !== undefined) throw unsupportedDtypeError(dir.name, name, dtype);
+      if (dtype !== undefined) {
+        throw weights.format === 'hf' ? unsupportedDtypeError(dir.name, name, dtype) : unsupportedTorchDtypeError(`${dir.name}/pytorch_model.bin`, name, dtype);
+      }
       used.add(name);
       mapped.set(e.gguf, mapTensor(src.get(name)!, e, dir.name));
     }
