@@ -67,6 +67,14 @@ test('convert → inspect a GGUF, with the tokenizer embedded', async () => {
   assert.equal((await cli('convert', TINY_HF, out, '--quiet', '--force', '--type', 'f16')).code, 0);
   assert.equal(JSON.parse((await cli('inspect', out, '--json')).stdout).metadata['general.file_type'].value, 1);
   assert.ok(!existsSync(out + '.partial'));
+  // the embedded tokenizer gives the same ids as the tokenizer.json it came from
+  const text = 'MENENIUS:\nWhat say you, señor?  ';
+  const fromGGUF = JSON.parse((await cli('tokenize', out, text, '--json')).stdout);
+  const fromJson = JSON.parse((await cli('tokenize', '--tokenizer', join(TINY_HF, 'tokenizer.json'), text, '--json')).stdout);
+  const fromDir = JSON.parse((await cli('tokenize', TINY_HF, text, '--json')).stdout);
+  assert.ok(fromJson.ids.length > 5);
+  assert.deepEqual(fromGGUF, fromJson);
+  assert.deepEqual(fromDir, fromJson);
 });
 
 test('convert a state-spaces directory with --tokenizer; warns without one', async () => {

@@ -1,0 +1,51 @@
+/**
+ * GPT-2's byte ⇄ unicode table (`bytes_to_unicode` in openai/gpt-2 encoder.py, `ByteLevel` in
+ * Hugging Face tokenizers). Printable bytes map to themselves; the other 68 bytes map to U+0100 and up,
+ * so every byte string becomes a printable string: 0x20 (space) → "Ġ" (U+0120), 0x0A → "Ċ" (U+010A).
+ */
+
+/** BYTE_TO_CHAR[b] is the one-character string that stands for byte b.  (256) */
+export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
+
+/** CHAR_CODE_TO_BYTE[c] is the byte that char code c stands for, or -1.  (324) */
+const CHAR_CODE_TO_BYTE: Int16Array = buildCharCodeToByte(BYTE_TO_CHAR);
+
+function buildByteToChar(): string[] {
+  const isPrintable = (b: number): boolean =>
+    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const table = new Array<string>(256);
+  let nShifted = 0;
+  for (let b = 0; b < 256; b++) {
+    table[b] = String.fromCharCode(isPrintable(b) ? b : 256 + nShifted++);
+  }
+  return table;
+}
+
+function buildCharCodeToByte(byteToChar: readonly string[]): Int16Array {
+  const table = new Int16Array(256 + 68).fill(-1);
+  byteToChar.forEach((ch, b) => { table[ch.charCodeAt(0)] = b; });
+  return table;
+}
+
+/** The byte char code `c` stands for, or -1 if `c` is not in the byte-level alphabet. */
+export function byteOfChar(charCode: number): number {
+  return charCode < CHAR_CODE_TO_BYTE.length ? CHAR_CODE_TO_BYTE[charCode] : -1;
+}
+
+/** "Ġthe" → bytes of " the"; undefined if some character is outside the byte-level alphabet. */
+export function byteLevelDecode(token: string): Uint8Array | undefined {
+  const bytes = new Uint8Array(token.length);
+  for (let i = 0; i < token.length; i++) {
+    const b = byteOfChar(token.charCodeAt(i));
+    if (b < 0) return undefined;
+    bytes[i] = b;
+  }
+  return bytes;
+}
+
+/** Bytes → their byte-level string ("Ġthe" for the bytes of " the"). */
+export function byteLevelEncode(bytes: ArrayLike<number>): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += BYTE_TO_CHAR[bytes[i]];
+  return s;
+}

@@ -1,0 +1,105 @@
+/** The GGUF path: tokenizerJsonToGGUFFields (for `convert`) and tokenizerFromGGUF (for GGUF models). */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TokenizerError } from '../../src/errors.js';
+import { tokenizerToGGUF } from '../../src/convert/convert-to-gguf.js';
+import { GGUFMetadata } from '../../src/gguf/gguf-metadata.js';
+import { tokenizerFromGGUF } from '../../src/tokenizer/from-gguf.js';
+import { tokenizerJsonToGGUFFields } from '../../src/tokenizer/gguf-fields.js';
+import { GGUF_TOKEN_TYPE } from '../../src/tokenizer/gguf-token-type.js';
+import {
+  MAMBA_N_VOCAB, fieldsAsMetadata, neoxFields, neoxFromGGUF, neoxFromJson, neoxVectors, tinyCases, tinyJson,
+} from './tokenizer-fixtures.js';
+
+describe('tokenizerJsonToGGUFFields (GPT-NeoX-20B, padded to 50,280 rows)', () => {
+  const f = neoxFields();
+
+  it('writes llama.cpp\'s model and pre names', () => {
+    assert.equal(f.model, 'gpt2');
+    assert.equal(f.pre, 'olmo');
+  });
+
+  it('stores byte-level vocabulary strings, added tokens as content, and padding rows', () => {
+    assert.equal(f.tokens.length, MAMBA_N_VOCAB);
+    assert.equal(f.tokenTypes.length, MAMBA_N_VOCAB);
+    const rows: [number, string, number][] = [
+      [0, '<|endoftext|>', GGUF_TOKEN_TYPE.CONTROL],
+      [1, '<|padding|>', GGUF_TOKEN_TYPE.CONTROL],
+      [2, '!', GGUF_TOKEN_TYPE.NORMAL],
+      [253, 'Ġthe', GGUF_TOKEN_TYPE.NORMAL],
+      [50253, f.tokens[50253], GGUF_TOKEN_TYPE.NORMAL],
+      [50254, ' '.repeat(24), GGUF_TOKEN_TYPE.USER_DEFINED],
+      [50276, '  ', GGUF_TOKEN_TYPE.USER_DEFINED],
+      [50277, '[PAD50277]', GGUF_TOKEN_TYPE.UNUSED],
+      [50279, '[PAD50279]', GGUF_TOKEN_TYPE.UNUSED],
+    ];
+    for (const [id, token, type] of rows) {
+      assert.equal(f.tokens[id], token, `token ${id}`);
+      assert.equal(f.tokenTypes[id], type, `type of ${id}`);
+    }
+  });
+
+  it('writes merges as "a b" and the special ids; adds no BOS/EOS', () => {
+    assert.equal(f.merges.length, 50009);
+    assert.deepEqual(f.merges.slice(0, 3), ['Ġ Ġ', 'Ġ t', 'Ġ a']);
+    assert.deepEqual([f.bosId, f.eosId, f.unkId, f.padId, f.addBos, f.addEos], [0, 0, 0, 0, false, false]);
+  });
+
+  it('rejects a model vocabulary smaller than the tokenizer', () => {
+    assert.throws(() => tokenizerJsonToGGUFFields(tinyJson(), 100, 'tiny.json'),
+      (e) => e instanceof TokenizerError && /803 ids.*only 100 rows/.test(e.message));
+  });
+});
+
+describe('tokenizerFromGGUF', () => {
+  it('decodes padding rows to nothing and knows every row', () => {
+    const tok = neoxFromGGUF();
+    assert.equal(tok.vocabSize, MAMBA_N_VOCAB);
+    assert.equal(tok.decode([50277, 50279]), '');
+    assert.equal(tok.tokenToString(50278), '[PAD50278]');
+    assert.equal(tok.decode([12092, 50277, 13]), 'Hello,');
+  });
+
+  it('reads what the GGUF writer stores (tokenizerToGGUF → GGUFMetadata.get)', () => {
+    const meta = new GGUFMetadata('neox.gguf');
+    tokenizerToGGUF(neoxFields(), meta);
+    const tok = tokenizerFromGGUF(meta, 'neox.gguf');
+    for (const c of neoxVectors()) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+  });
+
+  it('accepts token_type as an Int32Array and u64 ids as bigints', () => {
+    const f = neoxFields();
+    const tok = tokenizerFromGGUF(fieldsAsMetadata(f, {
+      'tokenizer.ggml.token_type': Int32Array.from(f.tokenTypes),
+      'tokenizer.ggml.eos_token_id': 0n,
+    }), 'neox.gguf');
+    assert.equal(tok.eosId, 0);
+    assert.deepEqual(tok.encode('a  b'), neoxFromJson().encode('a  b'));
+  });
+
+  it('gives the same ids as tokenizer.json for a tokenizer that adds BOS and EOS', () => {
+    const f = tokenizerJsonToGGUFFields(tinyJson(), 808, 'tiny.json');
+    assert.deepEqual([f.bosId, f.eosId, f.addBos, f.addEos], [1, 0, true, true]);
+    const tok = tokenizerFromGGUF(fieldsAsMetadata(f), 'tiny.gguf');
+    // GGUF has no lstrip / single_word: skip the cases that use <mask> and [WORD].
+    const cases = tinyCases().filter((c) => !/<mask>|\[WORD\]/.test(c.text));
+    assert.ok(cases.length > 60);
+    for (const c of cases) assert.deepEqual(tok.encode(c.text), c.idsWithSpecial, JSON.stringify(c.text.slice(0, 60)));
+  });
+
+  const errors: [string, Record<string, unknown>, RegExp][] = [
+    ['an unsupported model', { 'tokenizer.ggml.model': 'llama' }, /`tokenizer\.ggml\.model` is "llama"/],
+    ['an unsupported pre-tokenizer', { 'tokenizer.ggml.pre': 'qwen2' }, /`tokenizer\.ggml\.pre` is "qwen2"/],
+    ['missing tokens', { 'tokenizer.ggml.tokens': undefined }, /`tokenizer\.ggml\.tokens` must be an array/],
+    ['a short token_type', { 'tokenizer.ggml.token_type': [1, 1] }, /token_type` has 2 entries but .* has 50280/],
+    ['a bad merge', { 'tokenizer.ggml.merges': ['Ġ Ġ', 'Ġt'] }, /`tokenizer\.ggml\.merges\[1\]` must be two tokens/],
+    ['a merge outside the vocabulary', { 'tokenizer.ggml.merges': ['Ġ zzzz'] }, /`tokenizer\.ggml\.merges\[0\]` "Ġ zzzz" uses "zzzz"/],
+    ['a bos id out of range', { 'tokenizer.ggml.bos_token_id': 60000 }, /bos_token_id` is 60000/],
+  ];
+  for (const [what, extra, message] of errors) {
+    it(`rejects ${what} with a TokenizerError naming the key`, () => {
+      assert.throws(() => tokenizerFromGGUF(fieldsAsMetadata(neoxFields(), extra), 'bad.gguf'),
+        (e) => e instanceof TokenizerError && e.message.startsWith('bad.gguf: ') && message.test(e.message) && e.hint !== undefined);
+    });
+  }
+});
