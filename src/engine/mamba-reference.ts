@@ -4,11 +4,13 @@
  * nothing. Shapes are for one sequence (batch 1), outer-first.
  */
 import type { MambaConfig } from '../model/mamba-config.js';
+import type { ForwardBackend } from './forward-backend.js';
 import type { MambaState } from './mamba-state.js';
 import type { MambaLayerWeights, MambaWeights } from './mamba-weights.js';
 import { matvec, rmsnorm, silu, softplus } from './reference-ops.js';
 
-export class MambaReference {
+export class MambaReference implements ForwardBackend {
+  readonly name = 'scalar';
   private readonly hidden: Float32Array; // (dModel) the residual stream
   private readonly normed: Float32Array; // (dModel)
   private readonly xz: Float32Array; //     (2·dInner)
@@ -53,6 +55,11 @@ export class MambaReference {
     rmsnorm(this.normed, this.hidden, w.outputNorm, c.normEps);
     // logits = self.lm_head(hidden_states)   (nVocab) ← (nVocab, dModel)·(dModel)
     matvec(logits, w.output, this.normed, c.nVocab, c.dModel);
+  }
+
+  /** Prompt processing: one step per token (the fast backends turn this into GEMMs + a scan). */
+  prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void {
+    for (let i = 0; i < tokens.length; i++) this.step(tokens[i], state, i === tokens.length - 1 ? logits : undefined);
   }
 
   /** Mamba.step for layer `l`: reads this.normed, writes this.out. */

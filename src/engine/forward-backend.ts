@@ -1,0 +1,15 @@
+import type { MambaConfig } from '../model/mamba-config.js';
+import type { MambaState } from './mamba-state.js';
+
+/**
+ * What the generator needs from a compute backend. The scalar reference (`MambaReference`) is the spec;
+ * fast backends (WASM SIMD, threads) implement the same interface and are tested against it.
+ */
+export interface ForwardBackend {
+  readonly config: MambaConfig;
+  readonly name: string;
+  /** Feeds one token; writes the next-token logits (nVocab) when `logits` is given. */
+  step(token: number, state: MambaState, logits?: Float32Array): void;
+  /** Feeds a run of tokens (prompt processing); writes the logits after the last one when given. */
+  prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void;
+}

@@ -1,0 +1,216 @@
+/**
+ * The library's model object: a forward backend, a tokenizer and the generation loop.
+ *
+ *   const model = await loadModel('stories.gguf');              // src/node/load-model.ts
+ *   for await (const ev of model.generate('Once upon a time', { maxTokens: 50 })) {
+ *     if (ev.type === 'token') process.stdout.write(ev.text);
+ *   }
+ */
+import { MambaError, UsageError } from '../errors.js';
+import type { MambaConfig } from '../model/mamba-config.js';
+import type { ModelFile } from '../model/model-file.js';
+import type { SamplingOptions } from '../sampling/sampling-options.js';
+import { StreamingDecoder } from '../tokenizer/streaming-decoder.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { tokenizerForModel } from '../tokenizer/model-tokenizer.js';
+import type { ForwardBackend } from './forward-backend.js';
+import { MambaReference } from './mamba-reference.js';
+import { loadWeightsF32 } from './mamba-weights.js';
+import { modelFingerprint } from './model-fingerprint.js';
+import { Sequence } from './sequence.js';
+import { decodeState, encodeState } from './state-file.js';
+import { StopMatcher } from './stop-matcher.js';
+
+export interface GenerateOptions {
+  /** Tokens to generate per sequence. */
+  maxTokens: number;
+  /** Stop when the text contains one of these (the stop string is not part of the output). */
+  stop?: readonly string[];
+  /** Sampling options; a continued sequence takes them too, its random stream continuing where it was. */
+  sampling?: Partial<SamplingOptions>;
+  /** Stop at the end-of-text token (default true). */
+  stopAtEos?: boolean;
+  /** Sequences decoded together (default: all prompts at once). */
+  batchSize?: number;
+}
+
+/** A prompt: text, token ids, and/or a sequence to continue (from `restoreSequence`). */
+export type GenerateInput = string | { text?: string; ids?: readonly number[]; sequence?: Sequence };
+
+export type FinishReason = 'eos' | 'length' | 'stop';
+
+export type GenerationEvent =
+  | { type: 'token'; index: number; id: number; text: string; probability: number }
+  | {
+      type: 'end';
+      index: number;
+      finishReason: FinishReason;
+      /** Generated ids (the one that completed a stop string included). */
+      tokens: number[];
+      text: string;
+      promptTokens: number;
+      sequence: Sequence;
+      /** Milliseconds spent on prompt processing and on decoding, for this sequence's batch. */
+      promptMs: number;
+      decodeMs: number;
+    };
+
+export class MambaModel {
+  /** Token ids that are never sampled: rows of the padded vocabulary the tokenizer has no token for. */
+  private readonly maskedIds: Int32Array;
+
+  private constructor(
+    readonly config: MambaConfig,
+    readonly backend: ForwardBackend,
+    readonly tokenizer: Tokenizer,
+    readonly fingerprint: string,
+    readonly file: ModelFile,
+  ) {
+    const masked: number[] = [];
+    for (let id = 0; id < config.nVocab; id++) {
+      if (id >= tokenizer.vocabSize || (!tokenizer.isSpecial(id) && tokenizer.tokenToBytes(id).length === 0)) masked.push(id);
+    }
+    this.maskedIds = Int32Array.from(masked);
+  }
+
+  /** Builds a model (reference backend) from an opened model file; reads all weights. */
+  static async fromModelFile(file: ModelFile, opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void } = {}): Promise<MambaModel> {
+    const tokenizer = opts.tokenizer ?? tokenizerForModel(file);
+    const weights = await loadWeightsF32(file, opts.onTensor);
+    const fingerprint = await modelFingerprint(file);
+    return new MambaModel(file.config, new MambaReference(file.config, weights), tokenizer, fingerprint, file);
+  }
+
+  newSequence(sampling: Partial<SamplingOptions> = {}): Sequence {
+    return new Sequence(this.config, sampling);
+  }
+
+  /** Feeds tokens into a sequence (a pending token first); afterwards `seq.logits` predicts the next one. */
+  feed(seq: Sequence, ids: readonly number[]): void {
+    const all = seq.pendingToken !== undefined ? [seq.pendingToken, ...ids] : ids;
+    if (all.length === 0) return;
+    for (const id of all) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.nVocab) {
+        throw new UsageError(`token id ${id} is out of range (vocabulary of ${this.config.nVocab})`);
+      }
+    }
+    this.backend.prefill(all, seq.state, seq.logits);
+    for (const id of all) seq.tokens.push(id);
+    seq.pendingToken = undefined;
+    seq.hasLogits = true;
+  }
+
+  /** Feeds the pending token (the decode loop's step: no allocation). */
+  private feedPending(seq: Sequence): void {
+    const id = seq.pendingToken!;
+    this.backend.step(id, seq.state, seq.logits);
+    seq.tokens.push(id);
+    seq.pendingToken = undefined;
+    seq.hasLogits = true;
+  }
+
+  /** The sequence's state as bytes (see state-file.ts): save it to continue later. */
+  saveState(seq: Sequence): Uint8Array {
+    const s = seq.getState();
+    return encodeState(this.config, {
+      fingerprint: this.fingerprint,
+      tokens: [...s.tokens],
+      pendingToken: s.pendingToken,
+      rngState: Uint32Array.from(s.rngState),
+      state: s.state,
+    });
+  }
+
+  /** A sequence continuing from saved bytes; typed error if they belong to another model or are damaged. */
+  restoreSequence(bytes: Uint8Array, fileName: string, sampling: Partial<SamplingOptions> = {}, opts: { keepRng?: boolean } = {}): Sequence {
+    const saved = decodeState(bytes, this.config, this.fingerprint, fileName);
+    const seq = this.newSequence(sampling);
+    const rng = seq.sampler.getState();
+    seq.setState({ tokens: saved.tokens, pendingToken: saved.pendingToken, rngState: Array.from(saved.rngState), state: saved.state });
+    if (opts.keepRng === false) seq.sampler.setState(rng);
+    return seq;
+  }
+
+  /** Generates for one or more prompts; sequences of a batch are decoded together, events interleaved. */
+  async *generate(input: GenerateInput | readonly GenerateInput[], options: GenerateOptions): AsyncGenerator<GenerationEvent> {
+    const inputs = Array.isArray(input) ? (input as readonly GenerateInput[]) : [input as GenerateInput];
+    const batchSize = options.batchSize ?? inputs.length;
+    if (!Number.isInteger(options.maxTokens) || options.maxTokens < 0) throw new UsageError(`maxTokens must be a non-negative integer, got ${options.maxTokens}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batch size must be a positive integer, got ${batchSize}`);
+    for (let start = 0; start < inputs.length; start += batchSize) {
+      yield* this.generateBatch(inputs.slice(start, start + batchSize), start, options);
+    }
+  }
+
+  private async *generateBatch(inputs: readonly GenerateInput[], firstIndex: number, options: GenerateOptions): AsyncGenerator<GenerationEvent> {
+    const tok = this.tokenizer;
+    const eos = options.stopAtEos === false ? undefined : tok.eosId;
+    const t0 = performance.now();
+    const seqs = inputs.map((inp) => {
+      const o = typeof inp === 'string' ? { text: inp } : inp;
+      const seq = o.sequence ?? this.newSequence(options.sampling);
+      if (o.sequence && options.sampling) seq.configureSampling(options.sampling);
+      let ids = o.ids ? [...o.ids] : o.text ? tok.encode(o.text) : [];
+      const fresh = seq.tokens.length === 0 && seq.pendingToken === undefined;
+      if (fresh && ids.length === 0) {
+        const start = tok.bosId ?? tok.eosId;
+        if (start === undefined) throw new MambaError('empty prompt and the tokenizer has no BOS/EOS token to start from', { hint: 'give a prompt' });
+        ids = [start];
+      }
+      const promptTokens = ids.length;
+      if (ids.length > 0 || seq.pendingToken !== undefined) this.feed(seq, ids);
+      if (!seq.hasLogits) throw new MambaError('nothing to continue from: the sequence has no tokens', { hint: 'give a prompt' });
+      const decoder = new StreamingDecoder(tok);
+      // Prime the decoder with the context's last tokens so a character split across the boundary completes.
+      for (const id of seq.tokens.slice(-4)) decoder.push(id);
+      return { seq, promptTokens, decoder, stop: new StopMatcher(options.stop ?? []), generated: [] as number[], text: '', done: false as boolean, reason: 'length' as FinishReason };
+    });
+    const promptMs = performance.now() - t0;
+    const t1 = performance.now();
+    const masked = this.maskedIds;
+    const finish = (s: (typeof seqs)[number], reason: FinishReason) => {
+      s.done = true;
+      s.reason = reason;
+    };
+    for (const s of seqs) if (options.maxTokens === 0) finish(s, 'length');
+
+    while (seqs.some((s) => !s.done)) {
+      for (let i = 0; i < seqs.length; i++) {
+        const s = seqs[i];
+        if (s.done) continue;
+        const logits = s.seq.logits;
+        for (let m = 0; m < masked.length; m++) logits[masked[m]] = -Infinity;
+        const context = s.seq.tokens;
+        const id = s.seq.sampler.sample(logits, context);
+        const probability = s.seq.sampler.lastProbability;
+        s.generated.push(id);
+        s.seq.pendingToken = id;
+        if (id === eos) {
+          finish(s, 'eos');
+          continue;
+        }
+        const { emit, stopped } = s.stop.push(s.decoder.push(id));
+        s.text += emit;
+        if (emit.length > 0 || stopped) yield { type: 'token', index: firstIndex + i, id, text: emit, probability };
+        else yield { type: 'token', index: firstIndex + i, id, text: '', probability };
+        if (stopped) finish(s, 'stop');
+        else if (s.generated.length >= options.maxTokens) finish(s, 'length');
+        else this.feedPending(s.seq);
+      }
+    }
+    const decodeMs = performance.now() - t1;
+    for (let i = 0; i < seqs.length; i++) {
+      const s = seqs[i];
+      if (s.reason !== 'stop') {
+        // Text held back for a possible stop string is ordinary text after all. Bytes of an unfinished
+        // character stay in the decoder: a run continued from a saved state completes them.
+        const tail = s.stop.flush();
+        if (tail) {
+          s.text += tail;
+          yield { type: 'token', index: firstIndex + i, id: -1, text: tail, probability: 1 };
+        }
+      }
+      yield { type: 'end', index: firstIndex + i, finishReason: s.reason, tokens: s.generated, text: s.text, promptTokens: s.promptTokens, sequence: s.seq, promptMs, decodeMs };
+    }
+  }
+}
