@@ -8,8 +8,9 @@ import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { runCommand } from './run-command.js';
+import { perplexityCommand } from './perplexity-command.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, inspectCommand, convertCommand, tokenizeCommand];
+export const COMMANDS: readonly Command[] = [runCommand, perplexityCommand, inspectCommand, convertCommand, tokenizeCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

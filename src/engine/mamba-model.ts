@@ -6,7 +6,7 @@
  *     if (ev.type === 'token') process.stdout.write(ev.text);
  *   }
  */
-import { MambaError, UsageError } from '../errors.js';
+import { MambaError, TokenizerError, UsageError } from '../errors.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
 import type { SamplingOptions } from '../sampling/sampling-options.js';
@@ -66,6 +66,11 @@ export class MambaModel {
     readonly fingerprint: string,
     readonly file: ModelFile,
   ) {
+    if (tokenizer.vocabSize > config.nVocab) {
+      throw new TokenizerError(`${file.path}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding has only ${config.nVocab} rows`, {
+        hint: 'use the tokenizer the model was trained with',
+      });
+    }
     const masked: number[] = [];
     for (let id = 0; id < config.nVocab; id++) {
       if (id >= tokenizer.vocabSize || (!tokenizer.isSpecial(id) && tokenizer.tokenToBytes(id).length === 0)) masked.push(id);

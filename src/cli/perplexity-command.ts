@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FileAccessError, UsageError } from '../errors.js';
+import { perplexity } from '../engine/perplexity.js';
+import { loadModel } from '../node/load-model.js';
+import type { Command } from './command.js';
+import { defaultModelPath } from './default-model.js';
+import { COMMON_OPTIONS, formatOptions, intArg, parseCommandArgs } from './parse-args.js';
+import { createProgress } from './progress.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  file: { type: 'string', short: 'f', valueName: 'TEXT', description: 'text file to score (UTF-8)' },
+  ctx: { type: 'string', short: 'c', valueName: 'N', description: 'tokens per chunk (default 512); the state carries over between chunks' },
+  'max-tokens': { type: 'string', valueName: 'N', description: 'score only the first N tokens of the file' },
+  'reset-each-chunk': { type: 'boolean', description: 'start every chunk from an empty state (its first token is not scored)' },
+  json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
+} as const;
+
+const USAGE = `usage: mamba-ts perplexity [MODEL] --file TEXT [--ctx N] [--max-tokens N] [--reset-each-chunk] [--json]
+
+Mean negative log-likelihood (natural log) of each token of TEXT given the ones before it, and its
+perplexity exp(mean NLL). No BOS token is added unless the model's tokenizer says so (add_bos_token).
+
+options:
+${formatOptions(OPTIONS)}`;
+
+export const perplexityCommand: Command = {
+  name: 'perplexity',
+  summary: 'score a text file: mean NLL and perplexity',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('perplexity', argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError('perplexity takes at most one MODEL');
+    if (values.file === undefined) throw new UsageError('perplexity needs --file TEXT', { hint: USAGE.split('\n')[0] });
+    const ctx = values.ctx === undefined ? 512 : intArg('--ctx', values.ctx, 1);
+    const maxTokens = values['max-tokens'] === undefined ? Infinity : intArg('--max-tokens', values['max-tokens'], 2);
+    const file = resolve(io.cwd, values.file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new FileAccessError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath());
+    let ids = model.tokenizer.encode(text);
+    if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
+    if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);
+    const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'perplexity' });
+    const t0 = performance.now();
+    let r;
+    try {
+      r = await perplexity(model, ids, { ctx, resetEachChunk: values['reset-each-chunk'], onProgress: (done) => progress.update(done) });
+    } finally {
+      progress.stop();
+    }
+    const secs = (performance.now() - t0) / 1000;
+    if (values.json) {
+      io.stdout.write(JSON.stringify({ ppl: r.ppl, mean_nll: r.meanNll, n_tokens: r.nTokens }) + '\n');
+    } else {
+      io.stdout.write(`perplexity ${r.ppl.toFixed(4)}  mean NLL ${r.meanNll.toFixed(6)} nats  over ${r.nTokens} tokens (${r.nChunks} chunks of ${ctx}${values['reset-each-chunk'] ? ', reset each chunk' : ''}) in ${secs.toFixed(1)} s\n`);
+    }
+    return 0;
+  },
+};
