@@ -2,15 +2,15 @@
  * `mamba-ts run`: generate text. Settings come from built-in defaults < model_config.yaml (profile) < flags.
  * One prompt streams to stdout as tokens arrive; several (-i repeated) are decoded as a batch.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FileAccessError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { CONFIG_CLI_OPTIONS, GENERATION_CLI_OPTIONS, generationOverridesFromFlags } from '../config/generation-cli-options.js';
 import { samplingOptionsOf } from '../config/generation-options.js';
 import { loadGenerationSettings } from '../config/load-model-config.js';
 import type { GenerateInput, GenerationEvent, MambaModel } from '../engine/mamba-model.js';
 import type { Sequence } from '../engine/sequence.js';
 import { loadModel } from '../node/load-model.js';
+import { loadState, saveState } from '../node/state-file-io.js';
 import type { Command, CommandIO } from './command.js';
 import { COMMON_OPTIONS, formatOptions, parseCommandArgs, type OptionTable } from './parse-args.js';
 import { createProgress } from './progress.js';
@@ -96,14 +96,8 @@ export const runCommand: Command = {
     let loaded: Sequence | undefined;
     if (values['load-state']) {
       const file = resolve(io.cwd, values['load-state']);
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await readFile(file));
-      } catch (e) {
-        throw new FileAccessError(`cannot read state file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-      }
       // A seed given on the command line restarts the random stream; otherwise it continues where it was saved.
-      loaded = model.restoreSequence(bytes, file, sampling, { keepRng: (values as Record<string, unknown>).seed === undefined });
+      loaded = await loadState(model, file, sampling, { keepRng: (values as Record<string, unknown>).seed === undefined });
       log(1, `state: ${file}: ${loaded.tokens.length} tokens of context`);
     }
 
@@ -149,11 +143,7 @@ export const runCommand: Command = {
 
     if (values['save-state']) {
       const file = resolve(io.cwd, values['save-state']);
-      try {
-        await writeFile(file, model.saveState(ends[0].sequence));
-      } catch (e) {
-        throw new FileAccessError(`cannot write state file ${file}: ${(e as Error).message}`);
-      }
+      await saveState(model, ends[0].sequence, file);
       log(1, `state: saved ${ends[0].sequence.tokens.length} tokens of context to ${file}`);
     }
     return 0;
