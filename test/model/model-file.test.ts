@@ -34,7 +34,7 @@ async function rewrite(bytes: Uint8Array, name: string, change: { type?: string;
 test('a tensor of an unsupported type: listed for inspect, refused by name for loading', async () => {
   const bytes = await rewrite(await tinyGGUF(), 'blk.0.ssm_in.weight', { type: 'Q5_0' });
   await assert.rejects(openGGUFModel(new MemorySource(bytes, 'q5.gguf')), (e: unknown) =>
-    e instanceof UnsupportedError && /q5\.gguf: tensor `blk\.0\.ssm_in\.weight` has type Q5_0; supported: F32, F16, .*Q8_0.test((e as Error).message));
+    e instanceof UnsupportedError && /q5\.gguf: tensor `blk\.0\.ssm_in\.weight` has type Q5_0; supported: F32, F16, .*Q8_0/.test((e as Error).message));
   const lenient = await openGGUFModel(new MemorySource(bytes, 'q5.gguf'), { requireSupportedTypes: false });
   assert.equal(lenient.tensor('blk.0.ssm_in.weight')!.type.name, 'Q5_0');
 });
