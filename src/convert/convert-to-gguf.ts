@@ -12,6 +12,7 @@ import { configToGGUF } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
 import { numElements, type TensorEntry } from '../model/tensor-entry.js';
 import { expectedTensors } from '../model/tensor-names.js';
+import type { TokenizerGGUFFields } from '../tokenizer/gguf-fields.js';
 
 /** Output weight types of `convert`, with their `general.file_type`. One row per type. */
 export const CONVERT_TYPES = {
@@ -21,19 +22,7 @@ export const CONVERT_TYPES = {
 export type ConvertTypeName = keyof typeof CONVERT_TYPES;
 
 /** Tokenizer fields as llama.cpp stores a GPT-2-style BPE vocabulary (`tokenizer.ggml.*`). */
-export interface GGUFTokenizerFields {
-  model: string;
-  pre: string;
-  tokens: string[];
-  tokenTypes: number[];
-  merges: string[];
-  bosId?: number;
-  eosId?: number;
-  unkId?: number;
-  padId?: number;
-  addBos?: boolean;
-  addEos?: boolean;
-}
+export type GGUFTokenizerFields = TokenizerGGUFFields;
 
 export interface ConvertOptions {
   type: ConvertTypeName;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { MambaError, ModelFormatError, UnsupportedError } from '../../src/errors.js';
 import { readTorchBin, readTorchCheckpoint } from '../../src/formats/torch-bin.js';
 import { MemorySource } from '../../src/io/byte-source.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const FIXTURES = new URL('../../../test/fixtures/torch-bin/', import.meta.url);
 
@@ -122,18 +123,6 @@ describe('readTorchBin: refusals are typed and say how to fix them', () => {
     await rejectsWith(readTorchBin(new MemorySource(new TextEncoder().encode('{"not": "a checkpoint"}'), 'x.json')), ModelFormatError, /no zip signature/);
   });
 });
-
-/** mulberry32: a tiny seeded PRNG (tests must be deterministic). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('readTorchBin: fuzz', () => {
   it('200 seeded mutations either load (and read) or throw a MambaError', async () => {
