@@ -20,6 +20,14 @@ import { modelFingerprint } from './model-fingerprint.js';
 import { Sequence } from './sequence.js';
 import { decodeState, encodeState } from './state-file.js';
 import { StopMatcher } from './stop-matcher.js';
+import { WasmBackend } from '../wasm/wasm-backend.js';
+import { WASM_FEATURES } from '../wasm/wasm-features.js';
+
+/** Compute backends: 'scalar' is the reference (plain TS loops, the oracle); 'wasm' runs SIMD128 kernels. */
+export type BackendName = 'scalar' | 'wasm';
+export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(['scalar', 'wasm']);
+/** 'wasm' where WebAssembly SIMD is available (detected once at import), else 'scalar'. */
+export const DEFAULT_BACKEND: BackendName = WASM_FEATURES.simd ? 'wasm' : 'scalar';
 
 export interface GenerateOptions {
   /** Tokens to generate per sequence. */
@@ -78,12 +86,19 @@ export class MambaModel {
     this.maskedIds = Int32Array.from(masked);
   }
 
-  /** Builds a model (reference backend) from an opened model file; reads all weights. */
-  static async fromModelFile(file: ModelFile, opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void } = {}): Promise<MambaModel> {
+  /** Builds a model from an opened model file; reads all weights (backend: DEFAULT_BACKEND unless given). */
+  static async fromModelFile(
+    file: ModelFile,
+    opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void; backend?: BackendName } = {},
+  ): Promise<MambaModel> {
     const tokenizer = opts.tokenizer ?? tokenizerForModel(file);
-    const weights = await loadWeightsF32(file, opts.onTensor);
+    const backendName = opts.backend ?? DEFAULT_BACKEND;
+    let backend: ForwardBackend;
+    if (backendName === 'wasm') backend = await WasmBackend.create(file, { onTensor: opts.onTensor });
+    else if (backendName === 'scalar') backend = new MambaReference(file.config, await loadWeightsF32(file, opts.onTensor));
+    else throw new UsageError(`unknown backend ${JSON.stringify(backendName)}; supported: ${BACKEND_NAMES.join(', ')}`);
     const fingerprint = await modelFingerprint(file);
-    return new MambaModel(file.config, new MambaReference(file.config, weights), tokenizer, fingerprint, file);
+    return new MambaModel(file.config, backend, tokenizer, fingerprint, file);
   }
 
   newSequence(sampling: Partial<SamplingOptions> = {}): Sequence {

@@ -7,17 +7,35 @@
  */
 import type { MambaConfig } from '../model/mamba-config.js';
 
+export interface MambaStateOptions {
+  /**
+   * Storage to use instead of a new array (e.g. a view on a backend's wasm memory, so the backend steps the
+   * state in place); `MambaState.nFloats(config)` long. Its contents are kept.
+   */
+  data?: Float32Array;
+}
+
 export class MambaState {
   readonly data: Float32Array;
   readonly convSize: number;
   readonly ssmSize: number;
   readonly layerSize: number;
 
-  constructor(readonly config: MambaConfig) {
+  constructor(
+    readonly config: MambaConfig,
+    opts: MambaStateOptions = {},
+  ) {
     this.convSize = config.dInner * (config.dConv - 1);
     this.ssmSize = config.dInner * config.dState;
     this.layerSize = this.convSize + this.ssmSize;
-    this.data = new Float32Array(this.layerSize * config.nLayer);
+    const n = MambaState.nFloats(config);
+    if (opts.data && opts.data.length !== n) throw new RangeError(`state storage has ${opts.data.length} floats, the model needs ${n}`);
+    this.data = opts.data ?? new Float32Array(n);
+  }
+
+  /** Floats of one sequence's state: nLayer · dInner · (dConv − 1 + dState). */
+  static nFloats(config: MambaConfig): number {
+    return config.nLayer * config.dInner * (config.dConv - 1 + config.dState);
   }
 
   /** conv state of layer `l`: (dInner, dConv−1). */

@@ -1,0 +1,134 @@
+/**
+ * Helpers shared by the kernels: F16 ↔ F32, a fixed-order horizontal sum, and exp/SiLU in a vector (f32x4)
+ * and a scalar version that perform the same IEEE operations in the same order, so an element gets the same
+ * bits whether it falls in a vector body or a scalar tail (results never depend on how rows are split).
+ */
+
+/** Horizontal sum in a fixed order: (l0 + l1) + (l2 + l3). */
+@inline
+export function hsum_f32x4(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** 2^112 as f32: rescales an F16 exponent (bias 15) placed in an F32 (bias 127); exact for subnormals too. */
+const F16_RESCALE: f32 = reinterpret<f32>(0x77800000);
+
+/** IEEE half → single, exact (subnormals, ±inf and NaN included). */
+@inline
+export function f16_to_f32(h: u32): f32 {
+  const bits = (h & 0x7fff) << 13;
+  let f = reinterpret<f32>(bits) * F16_RESCALE;
+  if ((h & 0x7c00) == 0x7c00) f = reinterpret<f32>(bits | 0x7f800000);
+  return reinterpret<f32>(reinterpret<u32>(f) | ((h & 0x8000) << 16));
+}
+
+/**
+ * Finite halves → f32, exact, in 3 operations: a half sign-extended to i32 and shifted left by 13 has its
+ * sign in bit 31 (and copies in bits 28–30, masked off), exponent and mantissa where an F32's low exponent
+ * bits and mantissa are; × 2^112 rebiases (subnormals included). ±inf/NaN halves come out finite
+ * (±2^16·1.m): used on weights and block scales, which never hold them; get_rows decodes them exactly.
+ */
+@inline
+export function f16_to_f32_finite(h: u32): f32 {
+  return reinterpret<f32>(((<u32>(<i32>(<i16>h)) << 13) & 0x8fffe000)) * F16_RESCALE;
+}
+
+/** f16_to_f32_finite on four halves, sign-extended in the i32x4 lanes of `h` (i32x4.extend_*_i16x8_s). */
+@inline
+export function f16x4_to_f32x4_finite(h: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shl(h, 13), i32x4.splat(0x8fffe000)), f32x4.splat(F16_RESCALE));
+}
+
+/** IEEE single → half, round to nearest even (as numpy / ggml's FP32_TO_FP16). */
+export function f32_to_f16(value: f32): u32 {
+  const x = reinterpret<u32>(value);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp == 0xff) return sign | 0x7c00 | (mant != 0 ? 0x200 : 0);
+  const e = <i32>exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = <u32>(14 - e);
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway: u32 = 1 << (shift - 1);
+    if (rem > halfway || (rem == halfway && (half & 1) != 0)) half++;
+    return sign | half;
+  }
+  let half = (<u32>e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1) != 0)) half++; // may carry into the exponent: correct
+  return sign | half;
+}
+
+// exp(x) = 2^n · exp(r), n = round(x / ln2), r = x − n·ln2 (ln2 split in two for an exact product),
+// exp(r) by Cephes' expf polynomial on [−ln2/2, ln2/2]: about 2 ulp. Saturates outside [EXP_LO, EXP_HI]:
+// below → 0, above → +inf. The kernels' arguments are dt·A ≤ 0 (the scan) and ±x (SiLU, softplus).
+const EXP_LO: f32 = -87.33654;
+const EXP_HI: f32 = 88.37626;
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const P0: f32 = 1.9875691500e-4;
+const P1: f32 = 1.3981999507e-3;
+const P2: f32 = 8.3334519073e-3;
+const P3: f32 = 4.1665795894e-2;
+const P4: f32 = 1.6666665459e-1;
+const P5: f32 = 5.0000001201e-1;
+
+@inline
+export function exp_f32x4(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const fx = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(LN2_LO)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(P0), r), f32x4.splat(P1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
+  let y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  y = f32x4.mul(y, scale);
+  y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+  return v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(EXP_HI)));
+}
+
+/** Scalar twin of exp_f32x4: the same operations, the same bits. */
+@inline
+export function exp_f32(x: f32): f32 {
+  const xc = min<f32>(max<f32>(x, EXP_LO), EXP_HI);
+  const fx = nearest<f32>(xc * LOG2E);
+  let r = xc - fx * LN2_HI;
+  r = r - fx * LN2_LO;
+  let p = P0 * r + P1;
+  p = p * r + P2;
+  p = p * r + P3;
+  p = p * r + P4;
+  p = p * r + P5;
+  let y = p * (r * r) + r + 1;
+  y = y * reinterpret<f32>((<i32>fx + 127) << 23);
+  if (x < EXP_LO) return 0;
+  if (x > EXP_HI) return Infinity;
+  return y;
+}
+
+/** SiLU(x) = x · sigmoid(x) = x / (1 + exp(−x)). */
+@inline
+export function silu_f32(x: f32): f32 {
+  return x / (1 + exp_f32(-x));
+}
+
+@inline
+export function silu_f32x4(x: v128): v128 {
+  return f32x4.div(x, f32x4.add(f32x4.splat(1), exp_f32x4(f32x4.neg(x))));
+}
+
+/** F.softplus with PyTorch's default threshold 20: log(1 + exp(x)), x itself above 20. */
+@inline
+export function softplus_f32(x: f32): f32 {
+  return x > 20 ? x : Mathf.log1p(exp_f32(x));
+}

@@ -1,0 +1,42 @@
+/**
+ * Embedding lookup (ggml_get_rows): out (n) f32 ← row `row` of W (nRows, n), decoded from the weight type.
+ * Exact: every supported type decodes to F32 without rounding.
+ */
+import { f16_to_f32 } from './common';
+import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
+import { Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
+
+export function get_rows_f32(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  memory.copy(outPtr, wPtr + <usize>row * (<usize>n << 2), <usize>n << 2);
+}
+
+export function get_rows_f16(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  const src = wPtr + <usize>row * (<usize>n << 1);
+  for (let i = 0; i < n; i++) store<f32>(outPtr + (<usize>i << 2), f16_to_f32(load<u16>(src + (<usize>i << 1))));
+}
+
+export function get_rows_q8_0(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  const nBlocks = n / QK8_0;
+  const src = wPtr + <usize>row * <usize>nBlocks * Q8_0_BLOCK_BYTES;
+  for (let b = 0; b < nBlocks; b++) {
+    const blk = src + <usize>b * Q8_0_BLOCK_BYTES;
+    const d = f16_to_f32(load<u16>(blk));
+    const out = outPtr + (<usize>(b * QK8_0) << 2);
+    for (let j = 0; j < QK8_0; j++) store<f32>(out + (<usize>j << 2), d * <f32>load<i8>(blk + 2 + <usize>j));
+  }
+}
+
+export function get_rows_q4_0(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  const nBlocks = n / QK4_0;
+  const src = wPtr + <usize>row * <usize>nBlocks * Q4_0_BLOCK_BYTES;
+  for (let b = 0; b < nBlocks; b++) {
+    const blk = src + <usize>b * Q4_0_BLOCK_BYTES;
+    const d = f16_to_f32(load<u16>(blk));
+    const out = outPtr + (<usize>(b * QK4_0) << 2);
+    for (let j = 0; j < QK4_0 / 2; j++) {
+      const q = <i32>load<u8>(blk + 2 + <usize>j);
+      store<f32>(out + (<usize>j << 2), d * <f32>((q & 0x0f) - 8));
+      store<f32>(out + (<usize>(j + QK4_0 / 2) << 2), d * <f32>((q >> 4) - 8));
+    }
+  }
+}

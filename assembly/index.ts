@@ -1,0 +1,27 @@
+/**
+ * mamba.ts WASM SIMD128 kernels (AssemblyScript). Names are ggml's `op_weight_activation`; arguments are
+ * output first, pointers (`…Ptr`) are byte offsets in the one memory that JS owns and the module imports.
+ * Every matvec-like kernel takes a row range [rowStart, rowEnd) so a worker pool can split rows (never the
+ * reduction axis); each row is reduced in a fixed order, so results do not depend on the split.
+ */
+export { matvec_f32_f32 } from './matvec-f32';
+export { matvec_f16_f32 } from './matvec-f16';
+export { matvec_q8_0_q8_0 } from './matvec-q8_0';
+export { matvec_q4_0_q8_0 } from './matvec-q4_0';
+export { quantize_row_q8_0 } from './quantize-q8_0';
+export { get_rows_f32, get_rows_f16, get_rows_q8_0, get_rows_q4_0 } from './get-rows';
+export { rms_norm_f32, add_rms_norm_f32 } from './rms-norm';
+export { add_f32 } from './vec';
+export { ssm_conv1d_step_silu_f32 } from './ssm-conv';
+export {
+  ssm_dt_proj_softplus_f32_f32,
+  ssm_dt_proj_softplus_f16_f32,
+  ssm_dt_proj_softplus_q8_0_q8_0,
+  ssm_dt_proj_softplus_q4_0_q8_0,
+} from './ssm-dt';
+export { ssm_scan_step_f32 } from './ssm-scan';
+
+/** End of the module's own static data: JS places its arena above this (and above the first 64 KiB page). */
+export function heap_base(): usize {
+  return __heap_base;
+}

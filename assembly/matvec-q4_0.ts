@@ -1,0 +1,47 @@
+/**
+ * Q4_0 weights × Q8_0 activations, as ggml's vec_dot_q4_0_q8_0: nibbles are unpacked to int8 (q − 8), then
+ * the block is reduced exactly as in matvec-q8_0.ts.
+ *
+ *   block_q4_0: f16 d | u8 qs[16]   (18 bytes)   value j = d · ((qs[j] & 15) − 8), value j+16 = d · ((qs[j] >> 4) − 8)
+ */
+import { f16_to_f32_finite, hsum_f32x4 } from './common';
+import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
+
+export const QK4_0: i32 = 32;
+export const Q4_0_BLOCK_BYTES: i32 = 18;
+
+@inline
+export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
+  let acc = f32x4.splat(0);
+  const mask = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  for (let b = 0; b < nBlocks; b++) {
+    const w = wPtr + <usize>b * Q4_0_BLOCK_BYTES;
+    const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
+    const q = v128.load(w, 2);
+    const w0 = i8x16.sub(v128.and(q, mask), eight); // weights 0..15
+    const w1 = i8x16.sub(i8x16.shr_u(q, 4), eight); // weights 16..31
+    const x0 = v128.load(x, 2);
+    const x1 = v128.load(x, 18);
+    const s0 = i32x4.add(
+      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w0), i16x8.extend_low_i8x16_s(x0)),
+      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w0), i16x8.extend_high_i8x16_s(x0)),
+    );
+    const s1 = i32x4.add(
+      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w1), i16x8.extend_low_i8x16_s(x1)),
+      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w1), i16x8.extend_high_i8x16_s(x1)),
+    );
+    const d = f16_to_f32_finite(load<u16>(w)) * f16_to_f32_finite(load<u16>(x));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(d)));
+  }
+  return hsum_f32x4(acc);
+}
+
+/** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x already quantized (quantize_row_q8_0), nIn % 32 == 0. */
+export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  const nBlocks = nIn / QK4_0;
+  const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
+  for (let r = rowStart; r < rowEnd; r++) {
+    store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+  }
+}

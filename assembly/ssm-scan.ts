@@ -1,0 +1,48 @@
+/**
+ * One step of the selective scan with the D skip connection and the gate, as Mamba.step:
+ *
+ *   dA = torch.exp(torch.einsum("d,dn->dn", dt, A))                   (dInner, dState)
+ *   dB = torch.einsum("d,n->dn", dt, B)
+ *   ssm_state.copy_(ssm_state * dA + rearrange(x, "b d -> b d 1") * dB)
+ *   y = torch.einsum("dn,n->d", ssm_state, C)
+ *   y = y + self.D * x
+ *   y = y * self.act(z)                                                (dInner)
+ *
+ * ssmState (dInner, dState) in place; x, dt, D, z, y (dInner); A (dInner, dState); B, C (dState).
+ * Channels [dStart, dEnd); dState is vectorized by 4 with a scalar tail (same per channel whatever the split).
+ */
+import { exp_f32, exp_f32x4, hsum_f32x4, silu_f32 } from './common';
+
+export function ssm_scan_step_f32(
+  yPtr: usize, ssmStatePtr: usize, xPtr: usize, dtPtr: usize, aPtr: usize, bPtr: usize, cPtr: usize,
+  dPtr: usize, zPtr: usize, dStart: i32, dEnd: i32, dState: i32,
+): void {
+  for (let d = dStart; d < dEnd; d++) {
+    const x = load<f32>(xPtr + (<usize>d << 2));
+    const dt = load<f32>(dtPtr + (<usize>d << 2));
+    const xdt = x * dt;
+    const row = <usize>(d * dState) << 2;
+    const h = ssmStatePtr + row;
+    const a = aPtr + row;
+    const vdt = f32x4.splat(dt);
+    const vxdt = f32x4.splat(xdt);
+    let acc = f32x4.splat(0);
+    let n = 0;
+    for (; n + 4 <= dState; n += 4) {
+      const o = <usize>n << 2;
+      const dA = exp_f32x4(f32x4.mul(vdt, v128.load(a + o)));
+      const hn = f32x4.add(f32x4.mul(v128.load(h + o), dA), f32x4.mul(vxdt, v128.load(bPtr + o)));
+      v128.store(h + o, hn);
+      acc = f32x4.add(acc, f32x4.mul(hn, v128.load(cPtr + o)));
+    }
+    let s = hsum_f32x4(acc);
+    for (; n < dState; n++) {
+      const o = <usize>n << 2;
+      const hn = load<f32>(h + o) * exp_f32(dt * load<f32>(a + o)) + xdt * load<f32>(bPtr + o);
+      store<f32>(h + o, hn);
+      s += hn * load<f32>(cPtr + o);
+    }
+    const y = (s + load<f32>(dPtr + (<usize>d << 2)) * x) * silu_f32(load<f32>(zPtr + (<usize>d << 2)));
+    store<f32>(yPtr + (<usize>d << 2), y);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The compiled AssemblyScript kernels (assembly/ → dist/kernels/mamba-kernels.wasm): their signatures,
+ * loading and instantiation. The module imports its memory (`env.memory`); it is built `shared` and patched
+ * to a plain memory at load when shared memory is unavailable (same code, one byte of the import differs).
+ */
+import { FileAccessError, UnsupportedError } from '../errors.js';
+import { WASM_FEATURES } from './wasm-features.js';
+import { WebAssemblyJS, type WasmMemory, type WasmModule } from './webassembly-api.js';
+
+/** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x is F32, or Q8_0 blocks for the quantized types. */
+export type MatvecKernel = (outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number) => void;
+/** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
+export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
+/** out (n) f32 ← row `row` of W (nRows, n). */
+export type GetRowsKernel = (outPtr: number, wPtr: number, row: number, n: number) => void;
+
+/** The module's exports (assembly/index.ts). */
+export interface MambaKernels {
+  matvec_f32_f32: MatvecKernel;
+  matvec_f16_f32: MatvecKernel;
+  matvec_q8_0_q8_0: MatvecKernel;
+  matvec_q4_0_q8_0: MatvecKernel;
+  /** y (n/32 Q8_0 blocks) ← x (n f32); n % 32 == 0. */
+  quantize_row_q8_0(yPtr: number, xPtr: number, n: number): void;
+  get_rows_f32: GetRowsKernel;
+  get_rows_f16: GetRowsKernel;
+  get_rows_q8_0: GetRowsKernel;
+  get_rows_q4_0: GetRowsKernel;
+  /** out (n) = rmsnorm(x) · w. */
+  rms_norm_f32(outPtr: number, xPtr: number, wPtr: number, n: number, eps: number): void;
+  /** hidden += delta; out = rmsnorm(hidden) · w. */
+  add_rms_norm_f32(outPtr: number, hiddenPtr: number, deltaPtr: number, wPtr: number, n: number, eps: number): void;
+  /** out[i] += x[i] for i in [start, end). */
+  add_f32(outPtr: number, xPtr: number, start: number, end: number): void;
+  /** x[d] ← silu(conv1d(convState[d] ++ x[d]) + bias[d]); convState shifted; d in [dStart, dEnd); biasPtr 0 = none. */
+  ssm_conv1d_step_silu_f32(xPtr: number, convStatePtr: number, wPtr: number, biasPtr: number, dStart: number, dEnd: number, dConv: number): void;
+  ssm_dt_proj_softplus_f32_f32: DtProjKernel;
+  ssm_dt_proj_softplus_f16_f32: DtProjKernel;
+  ssm_dt_proj_softplus_q8_0_q8_0: DtProjKernel;
+  ssm_dt_proj_softplus_q4_0_q8_0: DtProjKernel;
+  /** h = h·exp(dt·A) + x·dt·B; y = (h·C + D·x)·silu(z), for channels [dStart, dEnd). */
+  ssm_scan_step_f32(
+    yPtr: number, ssmStatePtr: number, xPtr: number, dtPtr: number, aPtr: number, bPtr: number, cPtr: number,
+    dPtr: number, zPtr: number, dStart: number, dEnd: number, dState: number,
+  ): void;
+  /** End of the module's static data (must lie below KERNEL_RESERVED_BYTES). */
+  heap_base(): number;
+}
+
+/** Where `npm run build` puts the module, relative to this file (dist/src/wasm/ → dist/kernels/). */
+export const KERNELS_URL = new URL('../../kernels/mamba-kernels.wasm', import.meta.url);
+
+async function readKernelBytes(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    // Node: fetch() does not read file: URLs. The only platform import of the core, loaded on demand.
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return await readFile(url);
+    } catch (e) {
+      throw new FileAccessError(`WASM kernels not found at ${decodeURIComponent(url.pathname)}`, {
+        hint: 'run `npm run build` (it compiles assembly/ with AssemblyScript), or use the scalar backend',
+        cause: e,
+      });
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new FileAccessError(`WASM kernels not found at ${url.href} (HTTP ${res.status})`, { hint: 'serve dist/kernels/mamba-kernels.wasm next to dist/src' });
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[pos++];
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [value, pos];
+    shift += 7;
+  }
+}
+
+/**
+ * A copy of a module whose imported memory is declared shared (limits flag 0x03) with the flag set as asked
+ * (0x01 = min + max, not shared). Only the import section is walked; sizes do not change.
+ */
+export function withSharedMemoryImport(bytes: Uint8Array, shared: boolean): Uint8Array {
+  const out = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+  let pos = 8;
+  while (pos < out.length) {
+    const id = out[pos++];
+    const [size, start] = readLeb(out, pos);
+    pos = start;
+    if (id === 2) {
+      let [count, p] = readLeb(out, pos);
+      for (; count > 0; count--) {
+        let len: number;
+        [len, p] = readLeb(out, p);
+        p += len; // module name
+        [len, p] = readLeb(out, p);
+        p += len; // field name
+        const kind = out[p++];
+        if (kind === 0) [, p] = readLeb(out, p);
+        else if (kind === 1 || kind === 2) {
+          if (kind === 1) p++; // reftype
+          const flags = out[p];
+          if (kind === 2) {
+            out[p] = shared ? flags | 0x02 : flags & ~0x02;
+            return out;
+          }
+          [, p] = readLeb(out, p + 1);
+          if (flags & 1) [, p] = readLeb(out, p);
+        } else if (kind === 3) p += 2;
+        else [, p] = readLeb(out, p + 1);
+      }
+    }
+    pos = start + size;
+  }
+  throw new Error('kernel module imports no memory');
+}
+
+const compiled = new Map<string, Promise<WasmModule>>();
+
+export interface KernelModuleSource {
+  /** Declare the imported memory shared (worker threads) or not. */
+  shared: boolean;
+  /** The module's bytes, for a host that fetched them itself. */
+  bytes?: Uint8Array;
+  /** Where to read the module from (default KERNELS_URL: dist/kernels/mamba-kernels.wasm). */
+  url?: URL;
+}
+
+/** Compiles the kernel module, once per (url, shared) unless given as bytes. */
+export function loadKernelModule(src: KernelModuleSource): Promise<WasmModule> {
+  if (!WASM_FEATURES.simd) {
+    return Promise.reject(new UnsupportedError('this JavaScript runtime has no WebAssembly SIMD128', { hint: "use the scalar backend (backend: 'scalar')" }));
+  }
+  const compile = async () => WebAssemblyJS!.compile(withSharedMemoryImport(src.bytes ?? (await readKernelBytes(src.url ?? KERNELS_URL)), src.shared));
+  if (src.bytes) return compile();
+  const key = `${(src.url ?? KERNELS_URL).href}|${src.shared}`;
+  let m = compiled.get(key);
+  if (!m) {
+    m = compile();
+    compiled.set(key, m);
+    m.catch(() => compiled.delete(key));
+  }
+  return m;
+}
+
+/** Instantiates the kernels on `memory` (whose `shared` must match the module's). */
+export async function instantiateKernels(module: WasmModule, memory: WasmMemory): Promise<MambaKernels> {
+  const instance = await WebAssemblyJS!.instantiate(module, { env: { memory } });
+  return instance.exports as unknown as MambaKernels;
+}

@@ -1,0 +1,119 @@
+/**
+ * Places a model's weights in the arena. Matrices (embedding, lm_head, in_proj, x_proj, dt_proj, out_proj)
+ * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0: bytes copied as they are); other types
+ * are decoded to F32. Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
+ */
+import { dequantize } from '../ggml/dequantize.js';
+import type { MambaConfig } from '../model/mamba-config.js';
+import type { ModelFile } from '../model/model-file.js';
+import { numElements, type TensorEntry } from '../model/tensor-entry.js';
+import type { WasmArena } from './wasm-arena.js';
+import type { WasmMemory } from './webassembly-api.js';
+import { isWasmWeightType, type WasmWeightType } from './weight-kernels.js';
+
+/** A weight matrix (nRows, nIn) in wasm memory. */
+export interface WasmMatrix {
+  readonly name: string;
+  readonly type: WasmWeightType;
+  readonly ptr: number;
+  readonly nRows: number;
+  readonly nIn: number;
+}
+
+/** Pointers (byte offsets) of one layer; 0 for an absent bias. */
+export interface WasmLayerWeights {
+  readonly attnNorm: number; //   (dModel)
+  readonly ssmIn: WasmMatrix; //   (2·dInner, dModel)
+  readonly ssmInBias: number; //  (2·dInner) | 0
+  readonly conv1d: number; //     (dInner, dConv)
+  readonly conv1dBias: number; // (dInner) | 0
+  readonly ssmX: WasmMatrix; //    (dtRank + 2·dState, dInner)
+  readonly ssmDt: WasmMatrix; //   (dInner, dtRank)
+  readonly ssmDtBias: number; //  (dInner)
+  readonly ssmA: number; //       (dInner, dState)
+  readonly ssmD: number; //       (dInner)
+  readonly ssmOut: WasmMatrix; //  (dModel, dInner)
+  readonly ssmOutBias: number; // (dModel) | 0
+}
+
+export interface WasmWeights {
+  readonly tokenEmbd: WasmMatrix; // (nVocab, dModel)
+  readonly outputNorm: number; //   (dModel)
+  /** lm_head (nVocab, dModel): the embedding itself when tied. */
+  readonly output: WasmMatrix;
+  readonly layers: readonly WasmLayerWeights[];
+}
+
+/** A tensor to copy into the arena once the memory exists. */
+interface Placement {
+  readonly tensor: TensorEntry;
+  readonly ptr: number;
+  /** 'copy': bytes as in the file; 'F32': decoded to F32. */
+  readonly as: 'copy' | 'F32';
+}
+
+export interface PlannedWeights {
+  readonly weights: WasmWeights;
+  /** Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). */
+  fill(memory: WasmMemory, onTensor?: (name: string) => void): Promise<void>;
+}
+
+export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
+  const c: MambaConfig = file.config;
+  const placements: Placement[] = [];
+  const tensor = (name: string): TensorEntry => {
+    const t = file.tensor(name);
+    if (!t) throw new Error(`tensor ${name} missing (the model file was checked when opened)`);
+    return t;
+  };
+  const vector = (name: string): number => {
+    const t = tensor(name);
+    const ptr = arena.alloc(`weights.${name}`, 4 * numElements(t.shape));
+    placements.push({ tensor: t, ptr, as: t.type.name === 'F32' ? 'copy' : 'F32' });
+    return ptr;
+  };
+  const optVector = (name: string): number => (file.tensor(name) ? vector(name) : 0);
+  const matrix = (name: string): WasmMatrix => {
+    const t = tensor(name);
+    const [nRows, nIn] = t.shape;
+    const keep = isWasmWeightType(t.type.name);
+    const type: WasmWeightType = keep ? (t.type.name as WasmWeightType) : 'F32';
+    const ptr = arena.alloc(`weights.${name}`, keep ? t.nBytes : 4 * nRows * nIn);
+    placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32' });
+    return { name, type, ptr, nRows, nIn };
+  };
+
+  const tokenEmbd = matrix('token_embd.weight');
+  const outputNorm = vector('output_norm.weight');
+  const output = c.tieEmbeddings ? tokenEmbd : matrix('output.weight');
+  const layers: WasmLayerWeights[] = [];
+  for (let i = 0; i < c.nLayer; i++) {
+    const p = `blk.${i}.`;
+    layers.push({
+      attnNorm: vector(p + 'attn_norm.weight'),
+      ssmIn: matrix(p + 'ssm_in.weight'),
+      ssmInBias: optVector(p + 'ssm_in.bias'),
+      conv1d: vector(p + 'ssm_conv1d.weight'),
+      conv1dBias: optVector(p + 'ssm_conv1d.bias'),
+      ssmX: matrix(p + 'ssm_x.weight'),
+      ssmDt: matrix(p + 'ssm_dt.weight'),
+      ssmDtBias: vector(p + 'ssm_dt.bias'),
+      ssmA: vector(p + 'ssm_a'),
+      ssmD: vector(p + 'ssm_d'),
+      ssmOut: matrix(p + 'ssm_out.weight'),
+      ssmOutBias: optVector(p + 'ssm_out.bias'),
+    });
+  }
+
+  return {
+    weights: { tokenEmbd, outputNorm, output, layers },
+    async fill(memory, onTensor) {
+      for (const { tensor: t, ptr, as } of placements) {
+        const bytes = await t.read();
+        if (as === 'copy') new Uint8Array(memory.buffer, ptr, bytes.byteLength).set(bytes);
+        else new Float32Array(memory.buffer, ptr, numElements(t.shape)).set(dequantize(bytes, t.type, numElements(t.shape)));
+        onTensor?.(t.name);
+      }
+    },
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * Conformance of every WASM kernel × weight type against the scalar oracles (kernel-oracles.ts), on odd
+ * sizes (tails, one row, one column), unaligned pointers, and row ranges: rows outside the range are left
+ * alone and a row's bits do not depend on the range it was computed in (what threads will rely on).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mulberry32 } from '../helpers/prng.js';
+import { KernelHarness } from './kernel-harness.js';
+import {
+  allHalves, convStepOracle, decodeAs, dtProjOracle, effectiveActivation, encodeAs, matvecOracle, quantizeQ8_0,
+  rmsNormOracle, scanOracle, type OracleResult,
+} from './kernel-oracles.js';
+import { KERNEL_TOLERANCES, type KernelName } from './tolerances.js';
+import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
+
+const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
+const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_0';
+/** Reduction lengths: every tail of the 16/4/1 loops for the float types; block counts for the quantized ones. */
+const N_IN: Record<WasmWeightType, number[]> = {
+  F32: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
+  F16: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
+  Q8_0: [32, 64, 96, 160, 544],
+  Q4_0: [32, 64, 96, 160, 544],
+};
+const N_OUT = [1, 2, 7, 13];
+
+/** Worst error / tolerance per kernel, printed at the end with MAMBA_TOLERANCE_REPORT=1. */
+const worst = new Map<string, number>();
+
+function check(kernel: KernelName, got: ArrayLike<number>, o: OracleResult, label: string): void {
+  const t = KERNEL_TOLERANCES[kernel];
+  let w = 0;
+  for (let i = 0; i < o.want.length; i++) {
+    const err = Math.abs(got[i] - o.want[i]);
+    if (t.metric === 'exact') {
+      assert.ok(Object.is(got[i], o.want[i]) || (Number.isNaN(got[i]) && Number.isNaN(o.want[i])), `${kernel} ${label} [${i}]: ${got[i]} ≠ ${o.want[i]}`);
+      continue;
+    }
+    const ratio = o.scale[i] > 0 ? err / o.scale[i] : err === 0 ? 0 : Infinity;
+    assert.ok(ratio <= t.tol, `${kernel} ${label} [${i}]: got ${got[i]}, want ${o.want[i]} (error ${ratio.toExponential(2)} of scale ${o.scale[i]}, tolerance ${t.tol})`);
+    w = Math.max(w, ratio);
+  }
+  worst.set(kernel, Math.max(worst.get(kernel) ?? 0, w));
+}
+
+function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  assert.equal(got.length, want.length, label);
+  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} [${i}]: ${got[i]} ≠ ${want[i]}`);
+}
+
+/** Random values: mostly uniform in [−1, 1], some rows scaled up or down, an all-zero 32-block now and then. */
+function randomF32(rand: () => number, n: number, opts: { scale?: number; zeroBlock?: boolean } = {}): Float32Array {
+  const x = Float32Array.from({ length: n }, () => (2 * rand() - 1) * (opts.scale ?? 1));
+  if (opts.zeroBlock && n >= 64) x.fill(0, 32, 64);
+  return x;
+}
+
+let h: KernelHarness;
+before(async () => {
+  h = await KernelHarness.create({ pages: 128 });
+});
+after(() => {
+  if (process.env.MAMBA_TOLERANCE_REPORT) for (const [k, v] of worst) console.log(`${k.padEnd(32)} worst ${v.toExponential(2)} (tolerance ${KERNEL_TOLERANCES[k as KernelName].tol})`);
+});
+
+describe('matvec', () => {
+  for (const type of TYPES) {
+    const kernel = WEIGHT_KERNELS[type].matvec;
+    test(`${kernel}: every tail, one row, row ranges`, () => {
+      const rand = mulberry32(11);
+      for (const nIn of N_IN[type]) {
+        for (const nOut of N_OUT) {
+          h.reset();
+          const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
+          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= 300; // a row with large weights
+          const wBytes = encodeAs(type, wF32);
+          const x = randomF32(rand, nIn, { scale: 2, zeroBlock: true });
+          const oracle = matvecOracle(decodeAs(type, wBytes, nOut * nIn), effectiveActivation(type, x), nOut, nIn);
+          const wPtr = h.put(wBytes);
+          const xPtr = h.put(x);
+          let inPtr = xPtr;
+          if (QUANTIZED(type)) {
+            inPtr = h.alloc((nIn / 32) * 34);
+            h.k.quantize_row_q8_0(inPtr, xPtr, nIn);
+          }
+          const outPtr = h.alloc(4 * nOut);
+          h.k[kernel](outPtr, wPtr, inPtr, 0, nOut, nIn);
+          const full = h.f32(outPtr, nOut);
+          check(kernel, full, oracle, `${nOut}×${nIn}`);
+          // rows [1, nOut−1) only: the others keep the sentinel, the computed ones are bit-equal
+          if (nOut > 2) {
+            const part = h.alloc(4 * nOut);
+            const sentinel = h.f32(part, nOut);
+            h.k[kernel](part, wPtr, inPtr, 1, nOut - 1, nIn);
+            const got = h.f32(part, nOut);
+            exact([got[0], got[nOut - 1]], [sentinel[0], sentinel[nOut - 1]], `${kernel} rows outside the range`);
+            exact(got.subarray(1, nOut - 1), full.subarray(1, nOut - 1), `${kernel} ${nOut}×${nIn} rows [1, ${nOut - 1})`);
+          }
+        }
+      }
+    });
+  }
+
+  test('matvec_f16_f32 widens every finite half exactly (vector body, 4-wide and scalar tails)', () => {
+    const { bits, values } = allHalves();
+    const finite = bits.filter((b) => (b & 0x7c00) !== 0x7c00);
+    const nIn = 21; // 16 + 4 + 1: every conversion path
+    const nOut = Math.floor(finite.length / nIn);
+    h.reset();
+    const wPtr = h.put(finite.subarray(0, nOut * nIn));
+    const outPtr = h.alloc(4 * nOut);
+    for (let j = 0; j < nIn; j++) {
+      const x = new Float32Array(nIn);
+      x[j] = 1;
+      const xPtr = h.put(x);
+      h.k.matvec_f16_f32(outPtr, wPtr, xPtr, 0, nOut, nIn);
+      const got = h.f32(outPtr, nOut);
+      for (let r = 0; r < nOut; r++) {
+        const want = values[finite[r * nIn + j]];
+        // a −0 weight times 1 plus +0 products is +0
+        assert.ok(got[r] === want, `half 0x${finite[r * nIn + j].toString(16)}: ${got[r]} ≠ ${want}`);
+      }
+    }
+  });
+});
+
+describe('quantize_row_q8_0', () => {
+  test('bit-equal to the codec; ties to even; zero blocks; blocks independent', () => {
+    const rand = mulberry32(5);
+    for (const n of [32, 64, 320]) {
+      h.reset();
+      const x = randomF32(rand, n, { scale: 3, zeroBlock: true });
+      if (n >= 96) {
+        // block 2: max 127 → d = 1, exact halves round to even
+        x.set([127, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, 126.5, -126.5], 64);
+      }
+      const xPtr = h.put(x);
+      const yPtr = h.alloc((n / 32) * 34);
+      h.k.quantize_row_q8_0(yPtr, xPtr, n);
+      exact(h.bytes(yPtr, (n / 32) * 34), quantizeQ8_0(x), `quantize_row_q8_0 n=${n}`);
+      if (n >= 96) {
+        const q = h.bytes(yPtr + 2 * 34 + 2, 10);
+        exact(Int8Array.from(q), [127, 0, 2, 2, 0, -2, -2, 4, 126, -126], 'ties to even');
+        // the last blocks alone (pointer offsets) give the same bytes as the whole row
+        const tail = h.alloc(n - 32 * 1);
+        h.k.quantize_row_q8_0(tail, xPtr + 4 * 32, n - 32);
+        exact(h.bytes(tail, ((n - 32) / 32) * 34), h.bytes(yPtr + 34, ((n - 32) / 32) * 34), 'blocks are independent');
+      }
+    }
+  });
+});
+
+describe('get_rows', () => {
+  for (const type of TYPES) {
+    const kernel = WEIGHT_KERNELS[type].getRows;
+    test(`${kernel}: exact decode of one row`, () => {
+      const rand = mulberry32(3);
+      for (const n of QUANTIZED(type) ? [32, 96] : [1, 7, 64]) {
+        h.reset();
+        const nRows = 5;
+        const bytes = encodeAs(type, randomF32(rand, nRows * n, { scale: 4 }));
+        const all = decodeAs(type, bytes, nRows * n);
+        const wPtr = h.put(bytes);
+        const outPtr = h.alloc(4 * n);
+        for (const row of [0, 3, nRows - 1]) {
+          h.k[kernel](outPtr, wPtr, row, n);
+          const want = all.subarray(row * n, (row + 1) * n);
+          check(kernel, h.f32(outPtr, n), { want: Float64Array.from(want), scale: new Float64Array(n) }, `row ${row} of ${nRows}×${n}`);
+        }
+      }
+    });
+  }
+
+  test('get_rows_f16 decodes all 65536 halves exactly (subnormals, ±0, ±inf, NaN)', () => {
+    const { bits, values } = allHalves();
+    h.reset();
+    const wPtr = h.put(bits);
+    const outPtr = h.alloc(4 * bits.length);
+    h.k.get_rows_f16(outPtr, wPtr, 0, bits.length);
+    check('get_rows_f16', h.f32(outPtr, bits.length), { want: Float64Array.from(values), scale: new Float64Array(bits.length) }, 'all halves');
+  });
+});
+
+describe('rms_norm', () => {
+  test('rms_norm_f32 and add_rms_norm_f32 (the residual add exact)', () => {
+    const rand = mulberry32(9);
+    for (const n of [1, 3, 4, 7, 64, 100, 768]) {
+      h.reset();
+      const x = randomF32(rand, n, { scale: 5 });
+      const delta = randomF32(rand, n);
+      const w = randomF32(rand, n, { scale: 2 });
+      const eps = 1e-5;
+      const xPtr = h.put(x);
+      const wPtr = h.put(w);
+      const outPtr = h.alloc(4 * n);
+      h.k.rms_norm_f32(outPtr, xPtr, wPtr, n, eps);
+      check('rms_norm_f32', h.f32(outPtr, n), rmsNormOracle(x, w, eps), `n=${n}`);
+
+      const dPtr = h.put(delta);
+      h.k.add_rms_norm_f32(outPtr, xPtr, dPtr, wPtr, n, eps);
+      const summed = Float32Array.from(x, (v, i) => v + delta[i]);
+      exact(h.f32(xPtr, n), summed, `add_rms_norm_f32 n=${n}: hidden += delta`);
+      check('add_rms_norm_f32', h.f32(outPtr, n), rmsNormOracle(summed, w, eps), `n=${n}`);
+    }
+  });
+
+  test('add_f32 on a range', () => {
+    const rand = mulberry32(4);
+    for (const n of [1, 5, 9, 64]) {
+      h.reset();
+      const a = randomF32(rand, n);
+      const b = randomF32(rand, n);
+      const aPtr = h.put(a);
+      const bPtr = h.put(b);
+      const start = n > 2 ? 1 : 0;
+      const end = n > 2 ? n - 1 : n;
+      h.k.add_f32(aPtr, bPtr, start, end);
+      const want = Float64Array.from(a, (v, i) => (i >= start && i < end ? Math.fround(v + b[i]) : v));
+      check('add_f32', h.f32(aPtr, n), { want, scale: new Float64Array(n) }, `n=${n} [${start}, ${end})`);
+    }
+  });
+});
+
+describe('Mamba step kernels', () => {
+  test('ssm_conv1d_step_silu_f32: dConv 1, 2, 4; with and without bias; channel ranges', () => {
+    const rand = mulberry32(21);
+    for (const dConv of [1, 2, 4]) {
+      for (const dInner of [1, 5, 33]) {
+        for (const withBias of [true, false]) {
+          h.reset();
+          const x = randomF32(rand, dInner, { scale: 3 });
+          const state = randomF32(rand, dInner * (dConv - 1), { scale: 3 });
+          const w = randomF32(rand, dInner * dConv);
+          const bias = withBias ? randomF32(rand, dInner) : undefined;
+          const o = convStepOracle(x, state, w, bias, dInner, dConv);
+          const wPtr = h.put(w);
+          const bPtr = bias ? h.put(bias) : 0;
+          const run = (d0: number, d1: number, xPtr: number, sPtr: number) => h.k.ssm_conv1d_step_silu_f32(xPtr, sPtr, wPtr, bPtr, d0, d1, dConv);
+          const label = `dConv ${dConv}, dInner ${dInner}, bias ${withBias}`;
+          const xPtr = h.put(x);
+          const sPtr = h.put(state);
+          run(0, dInner, xPtr, sPtr);
+          const full = h.f32(xPtr, dInner);
+          check('ssm_conv1d_step_silu_f32', full, o, label);
+          exact(h.f32(sPtr, state.length), o.state, `${label}: state shift`);
+          // the same channels in two ranges: the same bits
+          const x2 = h.put(x);
+          const s2 = h.put(state);
+          const mid = dInner >> 1;
+          run(0, mid, x2, s2);
+          run(mid, dInner, x2, s2);
+          exact(h.f32(x2, dInner), full, `${label}: split at ${mid}`);
+        }
+      }
+    }
+  });
+
+  for (const type of TYPES) {
+    const kernel = WEIGHT_KERNELS[type].dtProj;
+    test(`${kernel}: softplus threshold, tails, row ranges`, () => {
+      const rand = mulberry32(31);
+      for (const dtRank of QUANTIZED(type) ? [32, 64] : [1, 3, 4, 17, 48]) {
+        h.reset();
+        const dInner = 9;
+        const wBytes = encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 }));
+        const x = randomF32(rand, dtRank, { scale: 2 });
+        const bias = randomF32(rand, dInner, { scale: 3 });
+        bias[0] = 25; // above the threshold: softplus(s) = s
+        bias[1] = -30; // far below: log1p(exp(s)) tiny
+        bias[2] = 20; // around the threshold
+        const o = dtProjOracle(decodeAs(type, wBytes, dInner * dtRank), effectiveActivation(type, x), bias, dInner, dtRank);
+        const wPtr = h.put(wBytes);
+        const xPtr = h.put(x);
+        let inPtr = xPtr;
+        if (QUANTIZED(type)) {
+          inPtr = h.alloc((dtRank / 32) * 34);
+          h.k.quantize_row_q8_0(inPtr, xPtr, dtRank);
+        }
+        const bPtr = h.put(bias);
+        const dtPtr = h.alloc(4 * dInner);
+        h.k[kernel](dtPtr, wPtr, inPtr, bPtr, 0, dInner, dtRank);
+        const full = h.f32(dtPtr, dInner);
+        check(kernel, full, o, `dtRank ${dtRank}`);
+        const part = h.alloc(4 * dInner);
+        h.k[kernel](part, wPtr, inPtr, bPtr, 2, 7, dtRank);
+        exact(h.f32(part, dInner).subarray(2, 7), full.subarray(2, 7), `${kernel}: rows [2, 7)`);
+      }
+    });
+  }
+
+  test('ssm_scan_step_f32: dState tails, exp underflow, D skip, gate, channel ranges', () => {
+    const rand = mulberry32(41);
+    for (const dState of [1, 3, 4, 5, 16, 19]) {
+      for (const dInner of [1, 6]) {
+        h.reset();
+        const state = randomF32(rand, dInner * dState, { scale: 4 });
+        const x = randomF32(rand, dInner, { scale: 2 });
+        const dt = Float32Array.from({ length: dInner }, () => Math.log1p(Math.exp(4 * rand() - 3)));
+        const A = Float32Array.from({ length: dInner * dState }, () => -Math.exp(3 * rand() - 1));
+        if (dInner > 1) A[dState] = -1e4; // channel 1, n 0: exp(dt·A) underflows to 0
+        const B = randomF32(rand, dState, { scale: 2 });
+        const C = randomF32(rand, dState, { scale: 2 });
+        const D = randomF32(rand, dInner);
+        const z = randomF32(rand, dInner, { scale: 4 });
+        const o = scanOracle(state, x, dt, A, B, C, D, z, dInner, dState);
+        const ptrs = [x, dt, A, B, C, D, z].map((a) => h.put(a));
+        const [xPtr, dtPtr, aPtr, bPtr, cPtr, dPtr, zPtr] = ptrs;
+        const run = (yPtr: number, sPtr: number, d0: number, d1: number) => h.k.ssm_scan_step_f32(yPtr, sPtr, xPtr, dtPtr, aPtr, bPtr, cPtr, dPtr, zPtr, d0, d1, dState);
+        const label = `dInner ${dInner}, dState ${dState}`;
+        const sPtr = h.put(state);
+        const yPtr = h.alloc(4 * dInner);
+        run(yPtr, sPtr, 0, dInner);
+        check('ssm_scan_step_f32', h.f32(yPtr, dInner), o, `${label}: y`);
+        check('ssm_scan_step_f32', h.f32(sPtr, dInner * dState), { want: o.state, scale: o.stateScale }, `${label}: state`);
+        const s2 = h.put(state);
+        const y2 = h.alloc(4 * dInner);
+        run(y2, s2, 0, 1);
+        run(y2, s2, 1, dInner);
+        exact(h.f32(y2, dInner), h.f32(yPtr, dInner), `${label}: split y`);
+        exact(h.f32(s2, dInner * dState), h.f32(sPtr, dInner * dState), `${label}: split state`);
+      }
+    }
+  });
+});
+
+test('a shared memory runs the same kernels with the same bits', async () => {
+  const shared = await KernelHarness.create({ shared: true, pages: 4 });
+  const rand = mulberry32(8);
+  const w = randomF32(rand, 3 * 64);
+  const x = randomF32(rand, 64);
+  const run = (hh: KernelHarness) => {
+    hh.reset();
+    const wPtr = hh.put(w);
+    const xPtr = hh.put(x);
+    const outPtr = hh.alloc(12);
+    hh.k.matvec_f32_f32(outPtr, wPtr, xPtr, 0, 3, 64);
+    return hh.f32(outPtr, 3);
+  };
+  assert.ok(shared.memory.buffer instanceof SharedArrayBuffer);
+  exact(run(shared), run(h), 'shared vs plain memory');
+});
