@@ -5,21 +5,24 @@ import { CONVERT_TYPES, convertToGGUF, type ConvertTypeName, type GGUFTokenizerF
 import type { ModelFile } from '../model/model-file.js';
 import { FileSink } from '../node/file-source.js';
 import { openModel } from '../node/open-model.js';
+import type { TensorPlan } from '../quant/tensor-plan.js';
 import { tokenizerJsonToGGUFFields } from '../tokenizer/gguf-fields.js';
 import type { Command } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs } from './parse-args.js';
 import { createProgress } from './progress.js';
+import { QUANT_CLI_OPTIONS, parseQuantOptions, planSummary } from './quantize-command.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
   type: { type: 'string', valueName: 'T', description: `weight type: ${Object.keys(CONVERT_TYPES).join(' | ')} (default f16); 1-D tensors, conv1d, A, D stay f32` },
+  ...QUANT_CLI_OPTIONS,
   tokenizer: { type: 'string', valueName: 'FILE', description: 'tokenizer.json to embed (default: SRC/tokenizer.json)' },
   name: { type: 'string', valueName: 'NAME', description: 'general.name (default: the source directory name)' },
   force: { type: 'boolean', short: 'f', description: 'overwrite OUT if it exists' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bar or summary' },
 } as const;
 
-const USAGE = `usage: mamba-ts convert SRC OUT.gguf [--type f32|f16] [--tokenizer tokenizer.json]
+const USAGE = `usage: mamba-ts convert SRC OUT.gguf [--type ${Object.keys(CONVERT_TYPES).join('|')}] [--tokenizer tokenizer.json]
 
 Converts a checkpoint to GGUF with llama.cpp's tensor names and metadata keys (llama.cpp reads the result).
 SRC is a Hugging Face directory (config.json + model.safetensors), a state-spaces directory
@@ -69,6 +72,7 @@ export const convertCommand: Command = {
     const src = resolve(io.cwd, positionals[0]);
     const out = resolve(io.cwd, positionals[1]);
     const type = choiceArg('--type', values.type ?? 'f16', Object.keys(CONVERT_TYPES) as ConvertTypeName[]);
+    const quant = parseQuantOptions(values, type);
     if (src === out) throw new UsageError('OUT must differ from SRC');
     if (!values.force && (await exists(out))) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
 
@@ -86,9 +90,11 @@ export const convertCommand: Command = {
       const progress = createProgress(io.stderr, total, { quiet: values.quiet, unit: 'bytes', title: 'convert' });
       const sink = await FileSink.create(out);
       let done = 0;
+      let plans: TensorPlan[];
       try {
-        await convertToGGUF(model, sink, {
+        plans = await convertToGGUF(model, sink, {
           type,
+          ...quant,
           name: values.name ?? (model.format === 'gguf' ? undefined : basename(src)),
           tokenizer,
           onTensor: (i, n, name) => {
@@ -105,7 +111,7 @@ export const convertCommand: Command = {
       if (!values.quiet) {
         const secs = (performance.now() - t0) / 1000;
         const rss = process.resourceUsage().maxRSS * 1024;
-        io.stderr.write(`wrote ${out}: ${model.tensors.length} tensors, ${type}, ${(sink.bytesWritten / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s (peak RSS ${(rss / 1e6).toFixed(0)} MB)\n`);
+        io.stderr.write(`wrote ${out}: ${model.tensors.length} tensors, ${type}, ${(sink.bytesWritten / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s (peak RSS ${(rss / 1e6).toFixed(0)} MB)\n` + planSummary(plans));
       }
     } finally {
       await model.close();

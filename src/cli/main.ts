@@ -6,11 +6,12 @@ import { MambaError, UsageError } from '../errors.js';
 import type { Command, CommandIO } from './command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
+import { quantizeCommand } from './quantize-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { runCommand } from './run-command.js';
 import { perplexityCommand } from './perplexity-command.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, perplexityCommand, inspectCommand, convertCommand, tokenizeCommand];
+export const COMMANDS: readonly Command[] = [runCommand, perplexityCommand, inspectCommand, convertCommand, quantizeCommand, tokenizeCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,30 +1,27 @@
 /**
  * Writes a model as GGUF with llama.cpp's conventions (tensor names, metadata keys, A = −exp(A_log),
- * conv1d squeezed, 1-D tensors / conv1d / A / D / biases kept F32), streaming one tensor at a time.
+ * conv1d squeezed, 1-D tensors / conv1d / A / D / biases kept F32, other matrices as --type with llama.cpp's
+ * fallbacks: quant/tensor-plan.ts), streaming one tensor at a time.
  */
 import { UsageError } from '../errors.js';
-import { dequantize, encodeFloat } from '../ggml/dequantize.js';
-import { LLAMA_FTYPE, ggmlType, type GGMLTypeTraits } from '../ggml/ggml-type.js';
 import { GGUFMetadata } from '../gguf/gguf-metadata.js';
-import { writeGGUF, type GGUFTensorToWrite } from '../gguf/gguf-writer.js';
+import { writeGGUF } from '../gguf/gguf-writer.js';
 import type { ByteSink } from '../io/byte-source.js';
 import { configToGGUF } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
-import { numElements, type TensorEntry } from '../model/tensor-entry.js';
-import { expectedTensors } from '../model/tensor-names.js';
+import { hasQuantizedTensors, planTensors, tensorsToWrite, type TensorPlan, type TensorPlanOptions } from '../quant/tensor-plan.js';
+import { GGML_QNT_VERSION, WEIGHT_TYPES, type WeightTypeName } from '../quant/weight-types.js';
 import type { TokenizerGGUFFields } from '../tokenizer/gguf-fields.js';
 
-/** Output weight types of `convert`, with their `general.file_type`. One row per type. */
-export const CONVERT_TYPES = {
-  f32: { type: ggmlType('F32'), fileType: LLAMA_FTYPE.ALL_F32 },
-  f16: { type: ggmlType('F16'), fileType: LLAMA_FTYPE.MOSTLY_F16 },
-} as const;
-export type ConvertTypeName = keyof typeof CONVERT_TYPES;
+/** Output weight types of `convert` (--type), with their `general.file_type`: the WEIGHT_TYPES table. */
+export const CONVERT_TYPES = WEIGHT_TYPES;
+export type ConvertTypeName = WeightTypeName;
 
 /** Tokenizer fields as llama.cpp stores a GPT-2-style BPE vocabulary (`tokenizer.ggml.*`). */
 export type GGUFTokenizerFields = TokenizerGGUFFields;
 
-export interface ConvertOptions {
+export interface ConvertOptions extends TensorPlanOptions {
+  /** Weight type of the matrices (tensor-plan.ts decides per tensor, with fallbacks). */
   type: ConvertTypeName;
   /** general.name */
   name?: string;
@@ -46,24 +43,11 @@ export function tokenizerToGGUF(t: GGUFTokenizerFields, meta: GGUFMetadata): voi
   if (t.addEos !== undefined) meta.setBool('tokenizer.ggml.add_eos_token', t.addEos);
 }
 
-/** The type a tensor is written as: F32 for the small/sensitive ones, else the requested type. */
-export function outputType(keepF32: boolean, shape: readonly number[], requested: GGMLTypeTraits): GGMLTypeTraits {
-  if (keepF32 || shape.length < 2) return ggmlType('F32');
-  return requested;
-}
-
-function retype(src: TensorEntry, type: GGMLTypeTraits): GGUFTensorToWrite {
-  if (src.type === type) return { name: src.name, type, shape: src.shape, read: () => src.read() };
-  return {
-    name: src.name,
-    type,
-    shape: src.shape,
-    read: async () => encodeFloat(dequantize(await src.read(), src.type, numElements(src.shape)), type),
-  };
-}
-
-/** Builds the metadata of the output file: general.*, hyperparameters, file type, tokenizer. */
-export function buildMetadata(model: ModelFile, opts: ConvertOptions): GGUFMetadata {
+/**
+ * Builds the metadata of the output file: general.*, hyperparameters, file type (+ quantization version when
+ * `quantized`), tokenizer.
+ */
+export function buildMetadata(model: ModelFile, opts: ConvertOptions, quantized = false): GGUFMetadata {
   const meta = new GGUFMetadata();
   meta.setString('general.architecture', model.config.arch);
   meta.setString('general.type', 'model');
@@ -71,6 +55,7 @@ export function buildMetadata(model: ModelFile, opts: ConvertOptions): GGUFMetad
   if (name !== undefined) meta.setString('general.name', name);
   configToGGUF(model.config, meta);
   meta.setU32('general.file_type', CONVERT_TYPES[opts.type].fileType);
+  if (quantized) meta.setU32('general.quantization_version', GGML_QNT_VERSION);
   if (opts.tokenizer) {
     tokenizerToGGUF(opts.tokenizer, meta);
   } else {
@@ -80,13 +65,16 @@ export function buildMetadata(model: ModelFile, opts: ConvertOptions): GGUFMetad
   return meta;
 }
 
-export async function convertToGGUF(model: ModelFile, sink: ByteSink, opts: ConvertOptions): Promise<void> {
-  const row = CONVERT_TYPES[opts.type];
-  if (!row) throw new UsageError(`unknown --type ${JSON.stringify(opts.type)}; supported: ${Object.keys(CONVERT_TYPES).join(', ')}`);
-  const meta = buildMetadata(model, opts);
-  const keepF32 = new Map(expectedTensors(model.config).map((e) => [e.gguf, e.row.keepF32]));
-  const tensors = model.tensors.map((t) => retype(t, outputType(keepF32.get(t.name) ?? true, t.shape, row.type)));
+/** Writes `model` as GGUF to `sink`; resolves to the per-tensor plan it followed (types, fallbacks). */
+export async function convertToGGUF(model: ModelFile, sink: ByteSink, opts: ConvertOptions): Promise<TensorPlan[]> {
+  if (!Object.hasOwn(CONVERT_TYPES, opts.type)) {
+    throw new UsageError(`unknown --type ${JSON.stringify(opts.type)}; supported: ${Object.keys(CONVERT_TYPES).join(', ')}`);
+  }
+  const plans = planTensors(model, opts);
+  const meta = buildMetadata(model, opts, hasQuantizedTensors(plans));
+  const tensors = tensorsToWrite(plans, opts);
   await writeGGUF(sink, meta, tensors, {
     onTensor: (i, t, n) => opts.onTensor?.(i, tensors.length, t.name, n),
   });
+  return plans;
 }

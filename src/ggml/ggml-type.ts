@@ -37,9 +37,9 @@ export const GGML_TYPES: readonly GGMLTypeTraits[] = Object.freeze([
   t('Q8_1', 9, 32, 36),
   t('Q2_K', 10, 256, 84),
   t('Q3_K', 11, 256, 110),
-  t('Q4_K', 12, 256, 144),
+  t('Q4_K', 12, 256, 144, true),
   t('Q5_K', 13, 256, 176),
-  t('Q6_K', 14, 256, 210),
+  t('Q6_K', 14, 256, 210, true),
   t('Q8_K', 15, 256, 292),
   t('IQ2_XXS', 16, 256, 66),
   t('IQ2_XS', 17, 256, 74),
@@ -56,8 +56,8 @@ export const GGML_TYPES: readonly GGMLTypeTraits[] = Object.freeze([
   t('F64', 28, 1, 8),
   t('IQ1_M', 29, 256, 56),
   t('BF16', 30, 1, 2, true),
-  t('TQ1_0', 34, 256, 54),
-  t('TQ2_0', 35, 256, 66),
+  t('TQ1_0', 34, 256, 54, true),
+  t('TQ2_0', 35, 256, 66, true),
   t('MXFP4', 39, 32, 17),
 ]);
 
@@ -78,7 +78,7 @@ export function ggmlTypeByName(name: string): GGMLTypeTraits | undefined {
   return BY_NAME.get(name.toUpperCase() as GGMLTypeName);
 }
 
-/** Names of the types mamba.ts loads, for error messages: "F32, F16, BF16, Q8_0, Q4_0". */
+/** Names of the types mamba.ts loads, for error messages: "F32, F16, Q4_0, Q8_0, Q4_K, Q6_K, BF16, TQ1_0, TQ2_0". */
 export function supportedTypeNames(): string {
   return GGML_TYPES.filter((x) => x.supported).map((x) => x.name).join(', ');
 }
