@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FileAccessError, UsageError } from '../errors.js';
 import { perplexity } from '../engine/perplexity.js';
+import { BACKEND_NAMES, DEFAULT_BACKEND } from '../engine/mamba-model.js';
 import { loadModel } from '../node/load-model.js';
 import type { Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
-import { COMMON_OPTIONS, formatOptions, intArg, parseCommandArgs } from './parse-args.js';
+import { COMMON_OPTIONS, choiceArg, formatOptions, intArg, parseCommandArgs } from './parse-args.js';
 import { createProgress } from './progress.js';
 
 const OPTIONS = {
@@ -14,6 +15,7 @@ const OPTIONS = {
   ctx: { type: 'string', short: 'c', valueName: 'N', description: 'tokens per chunk (default 512); the state carries over between chunks' },
   'max-tokens': { type: 'string', valueName: 'N', description: 'score only the first N tokens of the file' },
   'reset-each-chunk': { type: 'boolean', description: 'start every chunk from an empty state (its first token is not scored)' },
+  backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
   json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
 } as const;
@@ -47,7 +49,8 @@ export const perplexityCommand: Command = {
     } catch (e) {
       throw new FileAccessError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath());
+    const backend = values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES);
+    const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath(), { backend });
     let ids = model.tokenizer.encode(text);
     if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
     if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);

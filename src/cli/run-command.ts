@@ -7,12 +7,12 @@ import { UsageError } from '../errors.js';
 import { CONFIG_CLI_OPTIONS, GENERATION_CLI_OPTIONS, generationOverridesFromFlags } from '../config/generation-cli-options.js';
 import { samplingOptionsOf } from '../config/generation-options.js';
 import { loadGenerationSettings } from '../config/load-model-config.js';
-import type { GenerateInput, GenerationEvent, MambaModel } from '../engine/mamba-model.js';
+import { BACKEND_NAMES, DEFAULT_BACKEND, type GenerateInput, type GenerationEvent, type MambaModel } from '../engine/mamba-model.js';
 import type { Sequence } from '../engine/sequence.js';
 import { loadModel } from '../node/load-model.js';
 import { loadState, saveState } from '../node/state-file-io.js';
 import type { Command, CommandIO } from './command.js';
-import { COMMON_OPTIONS, formatOptions, parseCommandArgs, type OptionTable } from './parse-args.js';
+import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs, type OptionTable } from './parse-args.js';
 import { createProgress } from './progress.js';
 import { defaultModelPath } from './default-model.js';
 
@@ -24,6 +24,7 @@ const RUN_OPTIONS = {
   ...CONFIG_CLI_OPTIONS,
   'save-state': { type: 'string', valueName: 'FILE', description: 'after the run, save the sequence state (context, RNG) to FILE' },
   'load-state': { type: 'string', valueName: 'FILE', description: 'continue from a saved state; a prompt is appended to its context' },
+  backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
   json: { type: 'boolean', description: 'print one JSON object: tokens, text, prompt_tokens, timings' },
   verbose: { type: 'boolean', short: 'v', multiple: true, description: 'more detail on stderr: -v load and timings, -vv per-token probabilities' },
 } as const satisfies OptionTable;
@@ -85,12 +86,12 @@ export const runCommand: Command = {
     {
       let n = 0;
       const progress = createProgress(io.stderr, 0, { quiet: true });
-      model = await loadModel(modelPath, { onTensor: () => progress.update(++n) });
+      model = await loadModel(modelPath, { onTensor: () => progress.update(++n), backend: values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES) });
       progress.stop();
     }
     const loadMs = performance.now() - tLoad;
     const c = model.config;
-    log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads 1${settings.nThreads > 1 ? ` (asked ${settings.nThreads}: the scalar backend is single-threaded)` : ''}; loaded in ${ms(loadMs)} ms`);
+    log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads 1${settings.nThreads > 1 ? ` (asked ${settings.nThreads}: backends are single-threaded for now)` : ''}; loaded in ${ms(loadMs)} ms`);
 
     const sampling = samplingOptionsOf(settings);
     let loaded: Sequence | undefined;

@@ -99,3 +99,13 @@ test('bad flags are usage errors (exit 2)', async () => {
     assert.match(r.stderr, /^error: /);
   }
 });
+
+test('--backend scalar and --backend wasm give the same greedy tokens', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamba-run-'));
+  const p = loadReference('tiny').prompts[1];
+  const args = ['run', TINY, '--prompt-ids', p.ids.join(','), '-n', '16', '-t', '0'];
+  const scalar = await json(dir, ...args, '--backend', 'scalar');
+  const wasm = await json(dir, ...args, '--backend', 'wasm');
+  assert.deepEqual(wasm.tokens, scalar.tokens);
+  assert.ok(scalar.tokens.length > 0);
+});
