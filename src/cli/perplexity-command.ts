@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FileAccessError, UsageError } from '../errors.js';
 import { perplexity } from '../engine/perplexity.js';
+import { compareModels } from '../engine/kl-divergence.js';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '../engine/mamba-model.js';
 import { loadModel } from '../node/load-model.js';
 import type { Command } from './command.js';
@@ -16,7 +17,8 @@ const OPTIONS = {
   'max-tokens': { type: 'string', valueName: 'N', description: 'score only the first N tokens of the file' },
   'reset-each-chunk': { type: 'boolean', description: 'start every chunk from an empty state (its first token is not scored)' },
   backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
-  json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON' },
+  'kl-reference': { type: 'string', valueName: 'MODEL', description: 'also report KL-divergence of the next-token distributions against MODEL (e.g. the F32 file this one was quantized from)' },
+  json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON (+ "kl" with --kl-reference)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
 } as const;
 
@@ -54,6 +56,21 @@ export const perplexityCommand: Command = {
     let ids = model.tokenizer.encode(text);
     if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
     if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);
+    if (values['kl-reference'] !== undefined) {
+      if (values['reset-each-chunk']) throw new UsageError('--kl-reference scores the whole text as one context: drop --reset-each-chunk');
+      const ref = await loadModel(resolve(io.cwd, values['kl-reference']), { backend });
+      const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'kl-divergence' });
+      let k;
+      try {
+        k = await compareModels(model, ref, ids, { onProgress: (done) => progress.update(done) });
+      } finally {
+        progress.stop();
+      }
+      const out = { ppl: Math.exp(k.meanNll), mean_nll: k.meanNll, n_tokens: k.nTokens, kl: { mean: k.meanKl, max: k.maxKl, top1_agreement: k.top1Agreement, ref_ppl: Math.exp(k.refMeanNll), ref_mean_nll: k.refMeanNll } };
+      io.stdout.write(values.json ? JSON.stringify(out) + '\n'
+        : `perplexity ${out.ppl.toFixed(4)} (reference ${out.kl.ref_ppl.toFixed(4)}) over ${k.nTokens} tokens\nKL-divergence vs reference: mean ${k.meanKl.toFixed(6)} nats/token, max ${k.maxKl.toFixed(4)}; same top token ${(100 * k.top1Agreement).toFixed(2)}%\n`);
+      return 0;
+    }
     const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'perplexity' });
     const t0 = performance.now();
     let r;
