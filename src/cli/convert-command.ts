@@ -3,13 +3,11 @@ import { basename, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { CONVERT_TYPES, convertToGGUF, type ConvertTypeName, type GGUFTokenizerFields } from '../convert/convert-to-gguf.js';
 import type { ModelFile } from '../model/model-file.js';
-import { FileSink } from '../node/file-source.js';
 import { openModel } from '../node/open-model.js';
-import type { TensorPlan } from '../quant/tensor-plan.js';
 import { tokenizerJsonToGGUFFields } from '../tokenizer/gguf-fields.js';
 import type { Command } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs } from './parse-args.js';
-import { createProgress } from './progress.js';
+import { writeModelFile } from './write-model-file.js';
 import { QUANT_CLI_OPTIONS, parseQuantOptions, planSummary } from './quantize-command.js';
 
 const OPTIONS = {
@@ -76,7 +74,6 @@ export const convertCommand: Command = {
     if (src === out) throw new UsageError('OUT must differ from SRC');
     if (!values.force && (await exists(out))) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
 
-    const t0 = performance.now();
     const model = await openModel(src);
     try {
       const tokenizer = await loadTokenizerFields(model, values.tokenizer);
@@ -86,33 +83,20 @@ export const convertCommand: Command = {
             `         For state-spaces Mamba models pass --tokenizer with the GPT-NeoX-20B tokenizer.json.\n`,
         );
       }
-      const total = model.tensors.reduce((a, t) => a + t.nBytes, 0);
-      const progress = createProgress(io.stderr, total, { quiet: values.quiet, unit: 'bytes', title: 'convert' });
-      const sink = await FileSink.create(out);
-      let done = 0;
-      let plans: TensorPlan[];
-      try {
-        plans = await convertToGGUF(model, sink, {
-          type,
-          ...quant,
-          name: values.name ?? (model.format === 'gguf' ? undefined : basename(src)),
-          tokenizer,
-          onTensor: (i, n, name) => {
-            done += model.tensors[i].nBytes;
-            progress.update(done, name);
-          },
-        });
-      } catch (e) {
-        await sink.abort();
-        throw e;
-      } finally {
-        progress.stop();
-      }
-      if (!values.quiet) {
-        const secs = (performance.now() - t0) / 1000;
-        const rss = process.resourceUsage().maxRSS * 1024;
-        io.stderr.write(`wrote ${out}: ${model.tensors.length} tensors, ${type}, ${(sink.bytesWritten / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s (peak RSS ${(rss / 1e6).toFixed(0)} MB)\n` + planSummary(plans));
-      }
+      await writeModelFile(io, model, out, {
+        title: 'convert',
+        quiet: values.quiet,
+        describe: type,
+        summary: planSummary,
+        write: (sink, onTensor) =>
+          convertToGGUF(model, sink, {
+            type,
+            ...quant,
+            name: values.name ?? (model.format === 'gguf' ? undefined : basename(src)),
+            tokenizer,
+            onTensor: (i, _n, name) => onTensor(i, name),
+          }),
+      });
     } finally {
       await model.close();
     }

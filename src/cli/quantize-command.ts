@@ -2,7 +2,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { FileSink } from '../node/file-source.js';
 import { openModel } from '../node/open-model.js';
 import { quantizeModel } from '../quant/quantize-model.js';
 import { describeFallbacks, planTensors, requantizedTensors, typeCounts, type TensorPlan } from '../quant/tensor-plan.js';
@@ -10,7 +9,7 @@ import type { TernaryScale } from '../quant/ternary-absmean.js';
 import { KEEP_OUTPUT_TYPES, QUANTIZED_WEIGHT_TYPES, type KeepOutputName, type WeightTypeName } from '../quant/weight-types.js';
 import type { Command, CommandIO } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs, type ParsedValues } from './parse-args.js';
-import { createProgress } from './progress.js';
+import { writeModelFile } from './write-model-file.js';
 
 const TERNARY_SCALES = ['absmax', 'absmean'] as const satisfies readonly TernaryScale[];
 
@@ -105,42 +104,19 @@ export const quantizeCommand: Command = {
     if (src === out) throw new UsageError('OUT must differ from IN');
     if (!values.force && (await exists(out))) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
 
-    const t0 = performance.now();
     const model = await openModel(src);
     try {
       if (model.format !== 'gguf') {
         throw new UsageError(`${src} is a checkpoint directory, not a GGUF file`, { hint: `use \`mamba-ts convert ${positionals[0]} ${positionals[1]} --type ${type}\`` });
       }
       if (!values.quiet) warnRequantized(io, planTensors(model, { type, ...quant }));
-      const total = model.tensors.reduce((a, t) => a + t.nBytes, 0);
-      const progress = createProgress(io.stderr, total, { quiet: values.quiet, unit: 'bytes', title: 'quantize' });
-      const sink = await FileSink.create(out);
-      let done = 0;
-      let plans: TensorPlan[];
-      try {
-        plans = await quantizeModel(model, sink, {
-          type,
-          ...quant,
-          onTensor: (i, _n, name) => {
-            done += model.tensors[i].nBytes;
-            progress.update(done, name);
-          },
-        });
-      } catch (e) {
-        await sink.abort();
-        throw e;
-      } finally {
-        progress.stop();
-      }
-      if (!values.quiet) {
-        const secs = (performance.now() - t0) / 1000;
-        const rss = process.resourceUsage().maxRSS * 1024;
-        io.stderr.write(
-          `wrote ${out}: ${model.tensors.length} tensors, ${type}${quant.keepOutput ? ` (output ${quant.keepOutput})` : ''}${quant.ternaryScale ? `, ${quant.ternaryScale} scale` : ''}, ` +
-            `${(sink.bytesWritten / 1e6).toFixed(1)} MB (from ${(total / 1e6).toFixed(1)} MB) in ${secs.toFixed(1)} s (peak RSS ${(rss / 1e6).toFixed(0)} MB)\n` +
-            planSummary(plans),
-        );
-      }
+      await writeModelFile(io, model, out, {
+        title: 'quantize',
+        quiet: values.quiet,
+        describe: `${type}${quant.keepOutput ? ` (output ${quant.keepOutput})` : ''}${quant.ternaryScale ? `, ${quant.ternaryScale} scale` : ''}`,
+        summary: planSummary,
+        write: (sink, onTensor) => quantizeModel(model, sink, { type, ...quant, onTensor: (i, _n, name) => onTensor(i, name) }),
+      });
     } finally {
       await model.close();
     }
