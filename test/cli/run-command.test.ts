@@ -92,7 +92,6 @@ test('bad flags are usage errors (exit 2)', async () => {
     ['run', TINY, 'extra', 'words'],
     ['run', TINY, '--frobnicate'],
     ['run', TINY, '-i', 'a', '-i', 'b', '--save-state', 'x'],
-    ['run'],
   ]) {
     const r = await cli(dir, ...argv);
     assert.equal(r.code, 2, `${argv.join(' ')} → ${r.code}: ${r.stderr}`);
@@ -108,4 +107,14 @@ test('--backend scalar and --backend wasm give the same greedy tokens', async ()
   const wasm = await json(dir, ...args, '--backend', 'wasm');
   assert.deepEqual(wasm.tokens, scalar.tokens);
   assert.ok(scalar.tokens.length > 0);
+});
+
+test('no MODEL: the shipped demo model (stories-m) writes a story; no prompt starts from <|endoftext|>', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamba-run-'));
+  const story = await json(dir, 'run', '-i', 'Once upon a time', '-n', '30', '-t', '0');
+  assert.equal(story.tokens.length, 30);
+  assert.match(story.text, /^[ ,.a-zA-Z'"!?\n-]+$/, 'plain English');
+  const free = await json(dir, 'run', '-n', '8', '-s', '3');
+  assert.ok(free.prompt_tokens >= 1);
+  assert.ok(free.text.length > 0);
 });
