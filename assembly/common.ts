@@ -127,8 +127,106 @@ export function silu_f32x4(x: v128): v128 {
   return f32x4.div(x, f32x4.add(f32x4.splat(1), exp_f32x4(f32x4.neg(x))));
 }
 
-/** F.softplus with PyTorch's default threshold 20: log(1 + exp(x)), x itself above 20. */
+// log(u) for u ≥ 1 (finite), Cephes logf: u = m·2^e with m in [√½, √2), f = m − 1 (exact), a degree-9
+// polynomial in f, e·ln2 added in two parts. About 1 ulp. Vector and scalar twins: the same operations.
+const SQRT2: f32 = 1.41421356237;
+const L0: f32 = 7.0376836292e-2;
+const L1: f32 = -1.1514610310e-1;
+const L2: f32 = 1.1676998740e-1;
+const L3: f32 = -1.2420140846e-1;
+const L4: f32 = 1.4249322787e-1;
+const L5: f32 = -1.6668057665e-1;
+const L6: f32 = 2.0000714765e-1;
+const L7: f32 = -2.4999993993e-1;
+const L8: f32 = 3.3333331174e-1;
+
+@inline
+function log_ge1_f32x4(u: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(u, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(u, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000)); // [1, 2)
+  const big = f32x4.ge(m, f32x4.splat(SQRT2));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
+  e = i32x4.sub(e, big); // big lanes are −1: e + 1
+  const f = f32x4.sub(m, f32x4.splat(1));
+  const fe = f32x4.convert_i32x4_s(e);
+  const z = f32x4.mul(f, f);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(L0), f), f32x4.splat(L1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L2));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L3));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L4));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L5));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L6));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L7));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L8));
+  let y = f32x4.mul(f32x4.mul(p, f), z);
+  y = f32x4.add(y, f32x4.mul(f32x4.splat(LN2_LO), fe));
+  y = f32x4.add(y, f32x4.mul(f32x4.splat(-0.5), z));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(f32x4.splat(LN2_HI), fe));
+}
+
+@inline
+function log_ge1_f32(u: f32): f32 {
+  const bits = reinterpret<i32>(u);
+  let e: i32 = (bits >>> 23) - 127;
+  let m: f32 = reinterpret<f32>((bits & 0x007fffff) | 0x3f800000);
+  if (m >= SQRT2) {
+    m = m * <f32>0.5;
+    e = e + 1;
+  }
+  const f: f32 = m - 1;
+  const fe: f32 = <f32>e;
+  const z: f32 = f * f;
+  let p: f32 = L0 * f + L1;
+  p = p * f + L2;
+  p = p * f + L3;
+  p = p * f + L4;
+  p = p * f + L5;
+  p = p * f + L6;
+  p = p * f + L7;
+  p = p * f + L8;
+  let y: f32 = p * f * z;
+  y = y + LN2_LO * fe;
+  y = y + <f32>-0.5 * z;
+  return f + y + LN2_HI * fe;
+}
+
+/**
+ * F.softplus with PyTorch's default threshold 20: x above it, else log1p(exp(x)), as y·log(u)/(u − 1) with
+ * y = exp(x), u = 1 + y (u − 1 is exact; y itself when u = 1) — a few ulp. Vector and scalar twins.
+ */
+@inline
+export function softplus_f32x4(x: v128): v128 {
+  const y = exp_f32x4(x);
+  const u = f32x4.add(f32x4.splat(1), y);
+  const um1 = f32x4.sub(u, f32x4.splat(1));
+  const l = f32x4.div(f32x4.mul(y, log_ge1_f32x4(u)), um1);
+  const r = v128.bitselect(y, l, f32x4.eq(um1, f32x4.splat(0)));
+  return v128.bitselect(x, r, f32x4.gt(x, f32x4.splat(20)));
+}
+
 @inline
 export function softplus_f32(x: f32): f32 {
-  return x > 20 ? x : Mathf.log1p(exp_f32(x));
+  const y = exp_f32(x);
+  const u: f32 = <f32>1 + y;
+  const um1: f32 = u - 1;
+  const l: f32 = (y * log_ge1_f32(u)) / um1;
+  const r: f32 = um1 == 0 ? y : l;
+  return x > 20 ? x : r;
+}
+
+/** dt[i] = softplus(dt[i] (+ bias[i])) for i in [start, end): 4 at a time, then the scalar twin. biasPtr 0 = none. */
+export function softplus_range_f32(dtPtr: usize, biasPtr: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    let v = v128.load(dtPtr + o);
+    if (biasPtr != 0) v = f32x4.add(v, v128.load(biasPtr + o));
+    v128.store(dtPtr + o, softplus_f32x4(v));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    let v = load<f32>(dtPtr + o);
+    if (biasPtr != 0) v = v + load<f32>(biasPtr + o);
+    store<f32>(dtPtr + o, softplus_f32(v));
+  }
 }

@@ -3,11 +3,16 @@
  * output first, pointers (`…Ptr`) are byte offsets in the one memory that JS owns and the module imports.
  * Every matvec-like kernel takes a row range [rowStart, rowEnd) so a worker pool can split rows (never the
  * reduction axis); each row is reduced in a fixed order, so results do not depend on the split.
+ * The GEMMs (prompt chunks: T activation vectors) reduce each (row, token) exactly as the matvec of their type.
  */
 export { matvec_f32_f32 } from './matvec-f32';
 export { matvec_f16_f32 } from './matvec-f16';
 export { matvec_q8_0_q8_0 } from './matvec-q8_0';
 export { matvec_q4_0_q8_0 } from './matvec-q4_0';
+export { gemm_f32_f32 } from './gemm-f32';
+export { gemm_f16_f32 } from './gemm-f16';
+export { gemm_q8_0_q8_0 } from './gemm-q8_0';
+export { gemm_q4_0_q8_0 } from './gemm-q4_0';
 export { quantize_row_q8_0 } from './quantize-q8_0';
 export { get_rows_f32, get_rows_f16, get_rows_q8_0, get_rows_q4_0 } from './get-rows';
 export { rms_norm_f32, add_rms_norm_f32 } from './rms-norm';
@@ -18,6 +23,7 @@ export {
   ssm_dt_proj_softplus_f16_f32,
   ssm_dt_proj_softplus_q8_0_q8_0,
   ssm_dt_proj_softplus_q4_0_q8_0,
+  ssm_dt_softplus_f32,
 } from './ssm-dt';
 export { ssm_scan_step_f32 } from './ssm-scan';
 

@@ -37,11 +37,52 @@ export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
   return hsum_f32x4(acc);
 }
 
-/** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x already quantized (quantize_row_q8_0), nIn % 32 == 0. */
+/** dot_q4_0_q8_0 of two weight rows with one x, sharing each x block's load and widening (same bits per row). */
+@inline
+function dot2_q4_0_q8_0(o: usize, w0Ptr: usize, w1Ptr: usize, xPtr: usize, nBlocks: i32): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  const mask = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  for (let b = 0; b < nBlocks; b++) {
+    const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
+    const x0 = v128.load(x, 2);
+    const x1 = v128.load(x, 18);
+    const x0l = i16x8.extend_low_i8x16_s(x0);
+    const x0h = i16x8.extend_high_i8x16_s(x0);
+    const x1l = i16x8.extend_low_i8x16_s(x1);
+    const x1h = i16x8.extend_high_i8x16_s(x1);
+    const dx = f16_to_f32_finite(load<u16>(x));
+    const w = w0Ptr + <usize>b * Q4_0_BLOCK_BYTES;
+    const v = w1Ptr + <usize>b * Q4_0_BLOCK_BYTES;
+    const p = v128.load(w, 2);
+    const q = v128.load(v, 2);
+    const p0 = i8x16.sub(v128.and(p, mask), eight);
+    const p1 = i8x16.sub(i8x16.shr_u(p, 4), eight);
+    const q0 = i8x16.sub(v128.and(q, mask), eight);
+    const q1 = i8x16.sub(i8x16.shr_u(q, 4), eight);
+    const s0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p0), x0h));
+    const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p1), x1h));
+    const t0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q0), x0h));
+    const t1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q1), x1h));
+    a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * dx)));
+    a1 = f32x4.add(a1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(t0, t1)), f32x4.splat(f16_to_f32_finite(load<u16>(v)) * dx)));
+  }
+  store<f32>(o, hsum_f32x4(a0));
+  store<f32>(o + 4, hsum_f32x4(a1));
+}
+
+/**
+ * out[r] = W[r, :] · x for r in [rowStart, rowEnd), two rows at a time; x already quantized
+ * (quantize_row_q8_0), nIn % 32 == 0.
+ */
 export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
   const nBlocks = nIn / QK4_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
-  for (let r = rowStart; r < rowEnd; r++) {
-    store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+  let r = rowStart;
+  for (; r + 2 <= rowEnd; r += 2) {
+    const w = wPtr + <usize>r * rowBytes;
+    dot2_q4_0_q8_0(outPtr + (<usize>r << 2), w, w + rowBytes, xPtr, nBlocks);
   }
+  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
 }

@@ -10,8 +10,9 @@ import { quantizeCommand } from './quantize-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { runCommand } from './run-command.js';
 import { perplexityCommand } from './perplexity-command.js';
+import { benchCommand } from './bench-command.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, perplexityCommand, inspectCommand, convertCommand, quantizeCommand, tokenizeCommand];
+export const COMMANDS: readonly Command[] = [runCommand, perplexityCommand, benchCommand, inspectCommand, convertCommand, quantizeCommand, tokenizeCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -18,11 +18,12 @@ const OPTIONS = {
   'reset-each-chunk': { type: 'boolean', description: 'start every chunk from an empty state (its first token is not scored)' },
   backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
   'kl-reference': { type: 'string', valueName: 'MODEL', description: 'also report KL-divergence of the next-token distributions against MODEL (e.g. the F32 file this one was quantized from)' },
+  threads: { type: 'string', valueName: 'N', description: 'threads of the wasm backend; 0 = one per available core (the default)' },
   json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON (+ "kl" with --kl-reference)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
 } as const;
 
-const USAGE = `usage: mamba-ts perplexity [MODEL] --file TEXT [--ctx N] [--max-tokens N] [--reset-each-chunk] [--json]
+const USAGE = `usage: mamba-ts perplexity [MODEL] --file TEXT [--ctx N] [--max-tokens N] [--reset-each-chunk] [--threads N] [--json]
 
 Mean negative log-likelihood (natural log) of each token of TEXT given the ones before it, and its
 perplexity exp(mean NLL). No BOS token is added unless the model's tokenizer says so (add_bos_token).
@@ -52,19 +53,21 @@ export const perplexityCommand: Command = {
       throw new FileAccessError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
     const backend = values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES);
-    const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath(), { backend });
+    const threads = values.threads === undefined ? 0 : intArg('--threads', values.threads, 0, 1024);
+    const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath(), { backend, threads });
     let ids = model.tokenizer.encode(text);
     if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
     if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);
     if (values['kl-reference'] !== undefined) {
       if (values['reset-each-chunk']) throw new UsageError('--kl-reference scores the whole text as one context: drop --reset-each-chunk');
-      const ref = await loadModel(resolve(io.cwd, values['kl-reference']), { backend });
+      const ref = await loadModel(resolve(io.cwd, values['kl-reference']), { backend, threads });
       const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'kl-divergence' });
       let k;
       try {
         k = await compareModels(model, ref, ids, { onProgress: (done) => progress.update(done) });
       } finally {
         progress.stop();
+        await Promise.all([model.dispose(), ref.dispose()]);
       }
       const out = { ppl: Math.exp(k.meanNll), mean_nll: k.meanNll, n_tokens: k.nTokens, kl: { mean: k.meanKl, max: k.maxKl, top1_agreement: k.top1Agreement, ref_ppl: Math.exp(k.refMeanNll), ref_mean_nll: k.refMeanNll } };
       io.stdout.write(values.json ? JSON.stringify(out) + '\n'
@@ -78,6 +81,7 @@ export const perplexityCommand: Command = {
       r = await perplexity(model, ids, { ctx, resetEachChunk: values['reset-each-chunk'], onProgress: (done) => progress.update(done) });
     } finally {
       progress.stop();
+      await model.dispose();
     }
     const secs = (performance.now() - t0) / 1000;
     if (values.json) {

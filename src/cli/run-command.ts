@@ -86,12 +86,12 @@ export const runCommand: Command = {
     {
       let n = 0;
       const progress = createProgress(io.stderr, 0, { quiet: true });
-      model = await loadModel(modelPath, { onTensor: () => progress.update(++n), backend: values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES) });
+      model = await loadModel(modelPath, { onTensor: () => progress.update(++n), backend: values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES), threads: settings.nThreads });
       progress.stop();
     }
     const loadMs = performance.now() - tLoad;
     const c = model.config;
-    log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads 1${settings.nThreads > 1 ? ` (asked ${settings.nThreads}: backends are single-threaded for now)` : ''}; loaded in ${ms(loadMs)} ms`);
+    log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads ${model.nThreads}${settings.nThreads === 0 ? ' (auto)' : settings.nThreads !== model.nThreads ? ` (asked ${settings.nThreads}; capped by the backend and the model's width)` : ''}; loaded in ${ms(loadMs)} ms`);
 
     const sampling = samplingOptionsOf(settings);
     let loaded: Sequence | undefined;
@@ -147,6 +147,7 @@ export const runCommand: Command = {
       await saveState(model, ends[0].sequence, file);
       log(1, `state: saved ${ends[0].sequence.tokens.length} tokens of context to ${file}`);
     }
+    await model.dispose(); // stops the worker threads (idle workers never keep the process alive either)
     return 0;
   },
 };

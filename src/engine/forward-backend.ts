@@ -12,4 +12,8 @@ export interface ForwardBackend {
   step(token: number, state: MambaState, logits?: Float32Array): void;
   /** Feeds a run of tokens (prompt processing); writes the logits after the last one when given. */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void;
+  /** Threads computing each step (absent: one). */
+  readonly nThreads?: number;
+  /** Releases what memory alone does not (worker threads); the backend cannot compute afterwards. */
+  dispose?(): Promise<void>;
 }

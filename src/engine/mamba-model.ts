@@ -20,6 +20,7 @@ import { modelFingerprint } from './model-fingerprint.js';
 import { Sequence } from './sequence.js';
 import { decodeState, encodeState } from './state-file.js';
 import { StopMatcher } from './stop-matcher.js';
+import type { KernelWorkerFactory } from '../wasm/kernel-pool.js';
 import { WasmBackend } from '../wasm/wasm-backend.js';
 import { WASM_FEATURES } from '../wasm/wasm-features.js';
 
@@ -86,19 +87,33 @@ export class MambaModel {
     this.maskedIds = Int32Array.from(masked);
   }
 
-  /** Builds a model from an opened model file; reads all weights (backend: DEFAULT_BACKEND unless given). */
+  /**
+   * Builds a model from an opened model file; reads all weights (backend: DEFAULT_BACKEND unless given).
+   * `threads` > 1 (wasm backend) needs a `workerFactory` (mamba-ts/node's loadModel supplies worker_threads);
+   * call `dispose()` when done to stop them.
+   */
   static async fromModelFile(
     file: ModelFile,
-    opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void; backend?: BackendName } = {},
+    opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void; backend?: BackendName; threads?: number; workerFactory?: KernelWorkerFactory } = {},
   ): Promise<MambaModel> {
     const tokenizer = opts.tokenizer ?? tokenizerForModel(file);
     const backendName = opts.backend ?? DEFAULT_BACKEND;
     let backend: ForwardBackend;
-    if (backendName === 'wasm') backend = await WasmBackend.create(file, { onTensor: opts.onTensor });
+    if (backendName === 'wasm') backend = await WasmBackend.create(file, { onTensor: opts.onTensor, threads: opts.threads, workerFactory: opts.workerFactory });
     else if (backendName === 'scalar') backend = new MambaReference(file.config, await loadWeightsF32(file, opts.onTensor));
     else throw new UsageError(`unknown backend ${JSON.stringify(backendName)}; supported: ${BACKEND_NAMES.join(', ')}`);
     const fingerprint = await modelFingerprint(file);
     return new MambaModel(file.config, backend, tokenizer, fingerprint, file);
+  }
+
+  /** Threads the backend computes with. */
+  get nThreads(): number {
+    return this.backend.nThreads ?? 1;
+  }
+
+  /** Stops the backend's worker threads, if any; the model cannot compute afterwards. */
+  async dispose(): Promise<void> {
+    await this.backend.dispose?.();
   }
 
   newSequence(sampling: Partial<SamplingOptions> = {}): Sequence {

@@ -2,7 +2,9 @@
 import type { OpenModelOptions } from '../model/model-file.js';
 import { MambaModel, type BackendName } from '../engine/mamba-model.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { defaultThreadsFor } from '../wasm/wasm-backend.js';
 import { openModel } from './open-model.js';
+import { defaultThreadCount, nodeKernelWorkerFactory } from './worker-pool.js';
 
 export interface LoadModelOptions extends OpenModelOptions {
   /** Use this tokenizer instead of the model's own. */
@@ -10,13 +12,19 @@ export interface LoadModelOptions extends OpenModelOptions {
   onTensor?: (name: string) => void;
   /** 'wasm' (SIMD kernels; the default where WebAssembly SIMD exists) or 'scalar' (the reference). */
   backend?: BackendName;
+  /**
+   * Threads of the wasm backend (worker_threads on one shared memory); 0 or absent = one per core
+   * (os.availableParallelism()), capped by the model's width. Call `model.dispose()` when done.
+   */
+  threads?: number;
 }
 
 /** Loads a .gguf file or a checkpoint directory (converted in memory) for generation. */
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<MambaModel> {
   const file = await openModel(path, opts);
   try {
-    return await MambaModel.fromModelFile(file, opts);
+    const threads = opts.threads ? opts.threads : defaultThreadsFor(file.config, defaultThreadCount());
+    return await MambaModel.fromModelFile(file, { ...opts, threads, workerFactory: nodeKernelWorkerFactory });
   } finally {
     await file.close();
   }

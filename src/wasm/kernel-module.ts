@@ -9,6 +9,22 @@ import { WebAssemblyJS, type WasmMemory, type WasmModule } from './webassembly-a
 
 /** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x is F32, or Q8_0 blocks for the quantized types. */
 export type MatvecKernel = (outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number) => void;
+/**
+ * out[t, r] = W[r, :] · x[t, :] for r in [rowStart, rowEnd), t < nTok: token t's activations at
+ * xPtr + t·xStrideBytes (F32, or Q8_0 blocks for the quantized types), its outputs at outPtr + t·outStrideBytes.
+ * scratchPtr: GEMM_SCRATCH_BYTES of the calling thread's own (0 = none; gemm_f16_f32 widens row blocks there).
+ * Each (row, token) has the bits of the matvec of the same type.
+ */
+export type GemmKernel = (
+  outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number, nTok: number,
+  outStrideBytes: number, xStrideBytes: number, scratchPtr: number,
+) => void;
+
+/** Q8_0 activations: 34 bytes per 32 values (block_q8_0). */
+export const Q8_0_ACTIVATION_BYTES = (n: number): number => (n / 32) * 34;
+
+/** Per-thread GEMM scratch (assembly/gemm-common.ts GEMM_SCRATCH_BYTES). */
+export const GEMM_SCRATCH_BYTES = 16384;
 /** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
 /** out (n) f32 ← row `row` of W (nRows, n). */
@@ -20,6 +36,10 @@ export interface MambaKernels {
   matvec_f16_f32: MatvecKernel;
   matvec_q8_0_q8_0: MatvecKernel;
   matvec_q4_0_q8_0: MatvecKernel;
+  gemm_f32_f32: GemmKernel;
+  gemm_f16_f32: GemmKernel;
+  gemm_q8_0_q8_0: GemmKernel;
+  gemm_q4_0_q8_0: GemmKernel;
   /** y (n/32 Q8_0 blocks) ← x (n f32); n % 32 == 0. */
   quantize_row_q8_0(yPtr: number, xPtr: number, n: number): void;
   get_rows_f32: GetRowsKernel;
@@ -38,6 +58,8 @@ export interface MambaKernels {
   ssm_dt_proj_softplus_f16_f32: DtProjKernel;
   ssm_dt_proj_softplus_q8_0_q8_0: DtProjKernel;
   ssm_dt_proj_softplus_q4_0_q8_0: DtProjKernel;
+  /** dt[d] = softplus(dt[d] + bias[d]) for d in [dStart, dEnd) (after dt_proj as a GEMM). */
+  ssm_dt_softplus_f32(dtPtr: number, biasPtr: number, dStart: number, dEnd: number): void;
   /** h = h·exp(dt·A) + x·dt·B; y = (h·C + D·x)·silu(z), for channels [dStart, dEnd). */
   ssm_scan_step_f32(
     yPtr: number, ssmStatePtr: number, xPtr: number, dtPtr: number, aPtr: number, bPtr: number, cPtr: number,

@@ -1,17 +1,26 @@
 /**
- * The Mamba-1 forward pass in WASM SIMD kernels, one thread: the same steps as `MambaReference`
- * (src/engine/mamba-reference.ts), each a kernel call on pointers into one arena allocated at load.
- * `step` allocates nothing: the state is stepped in place when it lives in wasm memory (`createState`),
- * else copied in and out (2·nLayer·dInner·(dConv−1+dState) floats); logits are copied to the caller's array.
+ * The Mamba-1 forward pass in WASM SIMD kernels: the same steps as `MambaReference`
+ * (src/engine/mamba-reference.ts), each a kernel op on pointers into one arena allocated at load.
  *
- * Every row-producing kernel gets the full row range here; a worker pool will split the same calls by rows.
+ * One code path serves a token and a chunk of prompt tokens: activations are token-major (nTok, width); a
+ * step is a chunk of one (matvecs), a prompt is cut into chunks of `prefillChunkTokens` (GEMMs: each weight
+ * block read once per chunk), and the conv1d and the scan then walk the chunk's tokens in order per channel
+ * range. Every (row, token) is computed with the bits of the step path, so prefill = steps, bit for bit.
+ *
+ * Ops run on the calling thread, or on it and a pool of workers sharing the memory (kernel-pool.ts), split into
+ * row / channel / token chunks — never along a reduction — so every thread count gives the same bits.
+ * `step` allocates nothing: the state is stepped in place when it lives in wasm memory (`createState`), else
+ * copied in and out (2·nLayer·dInner·(dConv−1+dState) floats); logits are copied to the caller's array.
  */
-import { UnsupportedError } from '../errors.js';
+import { UnsupportedError, UsageError } from '../errors.js';
 import type { ForwardBackend } from '../engine/forward-backend.js';
 import { MambaState } from '../engine/mamba-state.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
-import { instantiateKernels, loadKernelModule, type DtProjKernel, type GetRowsKernel, type MambaKernels, type MatvecKernel } from './kernel-module.js';
+import { GEMM_SCRATCH_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
+import { MAX_OP_ARGS, OP, OpRunner, WEIGHT_TYPE_IDS } from './kernel-ops.js';
+import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
+import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
 import { planWeights, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
@@ -26,15 +35,48 @@ export interface WasmBackendOptions {
   kernelBytes?: Uint8Array;
   /** States reserved in wasm memory for `createState` (stepped in place, no copy). Default 1. */
   residentStates?: number;
+  /** Threads computing each op, the caller included (default 1); capped by `maxThreadsFor(config)`. */
+  threads?: number;
+  /** Where the extra threads come from (Node: `nodeKernelWorkerFactory`); required when threads > 1. */
+  workerFactory?: KernelWorkerFactory;
+  /** Prompt tokens per GEMM chunk (default 64; 1 = one step per token). */
+  prefillChunkTokens?: number;
+  /** Polls before a waiting thread sleeps (kernel-pool.ts). */
+  spinIterations?: number;
 }
 
-/** Q8_0 activations: 34 bytes per 32 values. */
-const Q8_0_ACTIVATION_BYTES = (n: number) => (n / 32) * 34;
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
+/** At least this many inner channels per thread: more threads than that only add barriers. */
+export const MIN_CHANNELS_PER_THREAD = 32;
+/** Chunks per thread in a parallel op: a thread that is late (another process, a slow wake-up) takes fewer. */
+const CHUNKS_PER_THREAD = 4;
+/**
+ * Row chunks of matrix and channel ops are multiples of this (16 floats = one 64-byte line of output: two
+ * threads never write the same cache line).
+ */
+const ROW_CHUNK_ALIGN = 16;
+/** Token chunks: any size. */
+const TOKEN_CHUNK_ALIGN = 1;
+
+/** The most threads worth using on a model: one per MIN_CHANNELS_PER_THREAD inner channels. */
+export function maxThreadsFor(config: MambaConfig): number {
+  return Math.max(1, Math.floor(config.dInner / MIN_CHANNELS_PER_THREAD));
+}
+
+/**
+ * Threads when none are asked for, on `nCores` cores: one per core, but no more than one per
+ * AUTO_CHANNELS_PER_THREAD inner channels (a narrow model gains nothing from threads: barriers cost more).
+ */
+export function defaultThreadsFor(config: MambaConfig, nCores: number): number {
+  return Math.max(1, Math.min(nCores, Math.floor(config.dInner / AUTO_CHANNELS_PER_THREAD), maxThreadsFor(config)));
+}
+const AUTO_CHANNELS_PER_THREAD = 256;
+
 
 /** A matrix bound to its kernels. */
 interface BoundMatrix extends WasmMatrix {
-  readonly matvec: MatvecKernel;
-  readonly dtProj: DtProjKernel;
+  /** Index in WEIGHT_TYPE_IDS (the ops' first argument word). */
+  readonly typeId: number;
   readonly getRows: GetRowsKernel;
   readonly quantizeInput: boolean;
 }
@@ -46,18 +88,21 @@ interface BoundLayer extends Omit<WasmLayerWeights, 'ssmIn' | 'ssmX' | 'ssmDt' |
   readonly ssmOut: BoundMatrix;
 }
 
-/** Scratch pointers, allocated once (shapes for one token). */
+/** Scratch pointers, allocated once: token-major, room for a chunk of `nChunk` tokens (a step uses row 0). */
 interface Scratch {
-  readonly hidden: number; // (dModel) residual stream
-  readonly normed: number; // (dModel)
-  readonly out: number; //    (dModel) mixer output
-  readonly xz: number; //     (2·dInner) x | z; x becomes the conv output
-  readonly xdbl: number; //   (dtRank + 2·dState) dt | B | C
-  readonly dt: number; //     (dInner)
-  readonly y: number; //      (dInner)
-  readonly xq: number; //     Q8_0 blocks of the current matvec input (widest quantized input)
+  readonly nChunk: number;
+  readonly hidden: number; // (nChunk, dModel) residual stream
+  readonly normed: number; // (nChunk, dModel)
+  readonly out: number; //    (nChunk, dModel) mixer output
+  readonly xz: number; //     (nChunk, 2·dInner) x | z; x becomes the conv output
+  readonly xdbl: number; //   (nChunk, dtRank + 2·dState) dt | B | C
+  readonly dt: number; //     (nChunk, dInner)
+  readonly y: number; //      (nChunk, dInner)
+  readonly xq: number; //     (nChunk, Q8_0 blocks of the current matrix input) (widest quantized input)
   readonly logits: number; // (nVocab)
   readonly state: number; //  working copy of a state that lives in JS memory
+  readonly control: number; // the worker pool's control block (0 with one thread)
+  readonly gemm: number; //   (nThreads, GEMM_SCRATCH_BYTES) each thread's GEMM scratch (0 without prompt chunks)
 }
 
 export interface WasmMemoryReport {
@@ -78,10 +123,13 @@ export class WasmBackend implements ForwardBackend {
   private readonly stateBytes: number;
   private readonly layerStateBytes: number;
   private readonly convStateBytes: number;
-  private readonly eps: number;
+  /** Argument words of the next op (the pool's control block when threaded). */
+  private readonly a: Int32Array;
+  private readonly aF32: Float32Array;
   /** memory.buffer, fixed: the memory never grows. */
   private readonly buffer: ArrayBufferLike;
   private nextResident = 0;
+  private profile: OpProfile | undefined;
 
   private constructor(
     readonly config: MambaConfig,
@@ -91,10 +139,12 @@ export class WasmBackend implements ForwardBackend {
     private readonly s: Scratch,
     private readonly residentPtrs: readonly number[],
     readonly memoryReport: WasmMemoryReport,
+    private readonly runner: OpRunner,
+    private readonly pool: KernelPool | undefined,
   ) {
     const bind = (m: WasmMatrix): BoundMatrix => {
       const row = WEIGHT_KERNELS[m.type];
-      return { ...m, matvec: k[row.matvec], dtProj: k[row.dtProj], getRows: k[row.getRows], quantizeInput: row.activation === 'Q8_0' };
+      return { ...m, typeId: WEIGHT_TYPE_IDS.indexOf(m.type), getRows: k[row.getRows], quantizeInput: row.activation === 'Q8_0' };
     };
     this.tokenEmbd = bind(weights.tokenEmbd);
     this.output = bind(weights.output);
@@ -106,15 +156,27 @@ export class WasmBackend implements ForwardBackend {
     this.stateBytes = 4 * nStateFloats;
     this.layerStateBytes = this.stateBytes / config.nLayer;
     this.convStateBytes = 4 * config.dInner * (config.dConv - 1);
-    this.eps = config.normEps;
+    this.a = runner.args;
+    this.aF32 = new Float32Array(this.a.buffer, this.a.byteOffset, this.a.length);
     this.buffer = memory.buffer;
   }
 
-  /** Loads `file`'s weights into a new wasm memory and instantiates the kernels on it. */
+  /** Loads `file`'s weights into a new wasm memory, instantiates the kernels on it and starts the workers. */
   static async create(file: ModelFile, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
     const c = file.config;
+    const asked = opts.threads ?? 1;
+    if (!Number.isInteger(asked) || asked < 1) throw new UsageError(`threads must be a positive integer, got ${asked}`);
+    const nThreads = Math.min(asked, maxThreadsFor(c));
+    if (nThreads > 1 && !opts.workerFactory) {
+      throw new UnsupportedError(`${nThreads} threads need a worker factory`, { hint: 'load with mamba-ts/node loadModel (Node worker_threads), pass workerFactory, or use threads: 1' });
+    }
     const shared = opts.sharedMemory ?? WASM_FEATURES.sharedMemory;
     if (shared && !WASM_FEATURES.sharedMemory) throw new UnsupportedError('shared WebAssembly memory is not available here', { hint: 'pass sharedMemory: false' });
+    if (nThreads > 1 && !shared) {
+      throw new UnsupportedError('worker threads need a shared WebAssembly memory, which is not available here', { hint: 'use threads: 1 (in a browser: serve the page cross-origin isolated)' });
+    }
+    const nChunk = opts.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
+    if (!Number.isInteger(nChunk) || nChunk < 1) throw new UsageError(`prefillChunkTokens must be a positive integer, got ${nChunk}`);
     const module = await loadKernelModule({ shared, bytes: opts.kernelBytes });
 
     const arena = new WasmArena();
@@ -125,16 +187,19 @@ export class WasmBackend implements ForwardBackend {
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
     const s: Scratch = {
-      hidden: f32('scratch.hidden', c.dModel),
-      normed: f32('scratch.normed', c.dModel),
-      out: f32('scratch.out', c.dModel),
-      xz: f32('scratch.xz', 2 * c.dInner),
-      xdbl: f32('scratch.xdbl', c.dtRank + 2 * c.dState),
-      dt: f32('scratch.dt', c.dInner),
-      y: f32('scratch.y', c.dInner),
-      xq: arena.alloc('scratch.xq', xqBytes),
+      nChunk,
+      hidden: f32('scratch.hidden', nChunk * c.dModel),
+      normed: f32('scratch.normed', nChunk * c.dModel),
+      out: f32('scratch.out', nChunk * c.dModel),
+      xz: f32('scratch.xz', nChunk * 2 * c.dInner),
+      xdbl: f32('scratch.xdbl', nChunk * (c.dtRank + 2 * c.dState)),
+      dt: f32('scratch.dt', nChunk * c.dInner),
+      y: f32('scratch.y', nChunk * c.dInner),
+      xq: arena.alloc('scratch.xq', nChunk * xqBytes),
       logits: f32('logits', c.nVocab),
       state: f32('state.working', stateFloats),
+      control: nThreads > 1 ? arena.alloc('scratch.control', CONTROL_BYTES) : 0,
+      gemm: nChunk > 1 ? arena.alloc('scratch.gemm', nThreads * GEMM_SCRATCH_BYTES) : 0,
     };
     const residentPtrs: number[] = [];
     for (let i = 0; i < (opts.residentStates ?? 1); i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
@@ -144,7 +209,41 @@ export class WasmBackend implements ForwardBackend {
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
     await planned.fill(memory, opts.onTensor);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
-    return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report);
+    const scratchOf = (thread: number) => (s.gemm === 0 ? 0 : s.gemm + thread * GEMM_SCRATCH_BYTES);
+    if (nThreads === 1) return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, new OpRunner(kernels, new Int32Array(MAX_OP_ARGS), scratchOf(0)), undefined);
+    const runner = new OpRunner(kernels, KernelPool.argsView(memory, s.control), scratchOf(0));
+    const pool = await KernelPool.create({
+      module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, scratchPtr: scratchOf, spinIterations: opts.spinIterations,
+    });
+    return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, runner, pool);
+  }
+
+  /** Threads computing each op (the caller and the pool's workers). */
+  get nThreads(): number {
+    return this.pool?.nThreads ?? 1;
+  }
+
+  /** Prompt tokens per GEMM chunk. */
+  get prefillChunkTokens(): number {
+    return this.s.nChunk;
+  }
+
+  /** Stops the worker threads (the backend cannot compute afterwards when it had any). */
+  async dispose(): Promise<void> {
+    await this.pool?.dispose();
+  }
+
+  /**
+   * Per-kernel-family timing of everything computed while on (`opProfile()` reads it). Profiling runs the
+   * fused ops (in_proj + conv, dt_proj + scan) as separate ops, to time them apart: same bits, more barriers.
+   */
+  setProfiling(on: boolean): void {
+    this.profile = on ? new OpProfile() : undefined;
+  }
+
+  /** Time per kernel family since profiling was turned on, slowest first (empty when off). */
+  opProfile(): OpProfileEntry[] {
+    return this.profile?.entries() ?? [];
   }
 
   /**
@@ -162,14 +261,21 @@ export class WasmBackend implements ForwardBackend {
 
   step(token: number, state: MambaState, logits?: Float32Array): void {
     const statePtr = this.bindState(state);
-    this.forward(token, statePtr, logits);
+    this.forwardToken(token, statePtr, logits);
     this.unbindState(state, statePtr);
   }
 
-  /** One step per token for now (GEMM prefill comes next); the state is copied in and out once. */
+  /** The prompt in chunks of `prefillChunkTokens` (GEMMs); the state is copied in and out once. */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void {
     const statePtr = this.bindState(state);
-    for (let i = 0; i < tokens.length; i++) this.forward(tokens[i], statePtr, i === tokens.length - 1 ? logits : undefined);
+    const n = tokens.length;
+    const nChunk = this.s.nChunk;
+    for (let i = 0; i < n; i += nChunk) {
+      const m = Math.min(nChunk, n - i);
+      const last = i + m === n ? logits : undefined;
+      if (m === 1) this.forwardToken(tokens[i], statePtr, last);
+      else this.forward(tokens, i, m, statePtr, last);
+    }
     this.unbindState(state, statePtr);
   }
 
@@ -177,66 +283,196 @@ export class WasmBackend implements ForwardBackend {
   private bindState(state: MambaState): number {
     if (state.data.length !== this.stateView.length) throw new RangeError(`state has ${state.data.length} floats, this model needs ${this.stateView.length}`);
     if (state.data.buffer === this.buffer) return state.data.byteOffset;
+    const t0 = this.profile ? performance.now() : 0;
     this.stateView.set(state.data);
+    if (this.profile) this.profile.add(FAMILY.state_copy, performance.now() - t0);
     return this.s.state;
   }
 
   private unbindState(state: MambaState, statePtr: number): void {
-    if (statePtr === this.s.state) state.data.set(this.stateView);
+    if (statePtr !== this.s.state) return;
+    const t0 = this.profile ? performance.now() : 0;
+    state.data.set(this.stateView);
+    if (this.profile) this.profile.add(FAMILY.state_copy, performance.now() - t0);
   }
 
-  /** out (nRows) ← W · x, quantizing x to Q8_0 first for the quantized types. */
-  private matvec(m: BoundMatrix, outPtr: number, xPtr: number): void {
+  /**
+   * Runs op `op` (arguments in this.a) over [0, total): inline, or split across the threads in about
+   * CHUNKS_PER_THREAD chunks per thread, each a multiple of `align`.
+   */
+  private dispatch(op: number, total: number, align: number, family: number): void {
+    const t0 = this.profile ? performance.now() : 0;
+    const pool = this.pool;
+    const chunk = pool ? align * Math.ceil(total / (pool.nThreads * CHUNKS_PER_THREAD * align)) : total;
+    if (pool === undefined || chunk >= total) this.runner.run(op, 0, total);
+    else pool.run(op, total, chunk);
+    if (this.profile) this.profile.add(family, performance.now() - t0);
+  }
+
+  /** nTok vectors of n floats (token stride xStrideBytes) → Q8_0 rows in s.xq; returns their stride. */
+  private quantize(xPtr: number, xStrideBytes: number, n: number, nTok: number): number {
+    const a = this.a;
+    const stride = Q8_0_ACTIVATION_BYTES(n);
+    a[0] = this.s.xq;
+    a[1] = xPtr;
+    a[2] = n;
+    a[3] = stride;
+    a[4] = xStrideBytes;
+    this.dispatch(OP.QUANTIZE, nTok, TOKEN_CHUNK_ALIGN, FAMILY.quantize);
+    return stride;
+  }
+
+  /** out[t] (+ bias) ← W · x[t] for nTok tokens, quantizing x to Q8_0 first for the quantized types. */
+  private linear(m: BoundMatrix, outPtr: number, outStrideBytes: number, xPtr: number, xStrideBytes: number, nTok: number, biasPtr: number, family: number): void {
+    let x = xPtr;
+    let xs = xStrideBytes;
     if (m.quantizeInput) {
-      this.k.quantize_row_q8_0(this.s.xq, xPtr, m.nIn);
-      m.matvec(outPtr, m.ptr, this.s.xq, 0, m.nRows, m.nIn);
-    } else {
-      m.matvec(outPtr, m.ptr, xPtr, 0, m.nRows, m.nIn);
+      xs = this.quantize(xPtr, xStrideBytes, m.nIn, nTok);
+      x = this.s.xq;
     }
+    const a = this.a;
+    a[0] = m.typeId;
+    a[1] = outPtr;
+    a[2] = m.ptr;
+    a[3] = x;
+    a[4] = m.nIn;
+    a[5] = nTok;
+    a[6] = outStrideBytes;
+    a[7] = xs;
+    a[8] = biasPtr;
+    this.dispatch(OP.LINEAR, m.nRows, ROW_CHUNK_ALIGN, family);
   }
 
-  private forward(token: number, statePtr: number, logits: Float32Array | undefined): void {
-    const { k, s, config: c, eps } = this;
-    // hidden_states = self.embeddings(input_ids)   (dModel)
-    this.tokenEmbd.getRows(s.hidden, this.tokenEmbd.ptr, token, c.dModel);
+  /** (hidden[t] += delta[t];) normed[t] = rmsnorm(hidden[t]) · w, for nTok tokens. */
+  private rmsNorm(deltaPtr: number, wPtr: number, nTok: number): void {
+    const a = this.a;
+    a[0] = this.s.normed;
+    a[1] = this.s.hidden;
+    a[2] = deltaPtr;
+    a[3] = wPtr;
+    a[4] = this.config.dModel;
+    this.aF32[5] = this.config.normEps;
+    this.dispatch(OP.RMS_NORM, nTok, TOKEN_CHUNK_ALIGN, FAMILY.rms_norm);
+  }
+
+  private forwardToken(token: number, statePtr: number, logits: Float32Array | undefined): void {
+    const t0 = this.profile ? performance.now() : 0;
+    this.tokenEmbd.getRows(this.s.hidden, this.tokenEmbd.ptr, token, this.config.dModel);
+    if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
+    this.layersAndHead(1, statePtr, logits);
+  }
+
+  /** nTok tokens tokens[first…] (a prompt chunk). */
+  private forward(tokens: ArrayLike<number>, first: number, nTok: number, statePtr: number, logits: Float32Array | undefined): void {
+    const { s, config: c } = this;
+    // hidden_states = self.embeddings(input_ids)   (nTok, dModel)
+    const t0 = this.profile ? performance.now() : 0;
+    for (let t = 0; t < nTok; t++) this.tokenEmbd.getRows(s.hidden + 4 * c.dModel * t, this.tokenEmbd.ptr, tokens[first + t], c.dModel);
+    if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
+    this.layersAndHead(nTok, statePtr, logits);
+  }
+
+  /** The layers on s.hidden (nTok tokens), then the logits of the last token when asked. */
+  private layersAndHead(nTok: number, statePtr: number, logits: Float32Array | undefined): void {
+    const { k, s, config: c } = this;
+    const last = nTok - 1;
     for (let l = 0; l < c.nLayer; l++) {
       const lw = this.layers[l];
       // hidden_states = residual + hidden_states (previous layer); residual = hidden_states; hidden_states = self.norm(hidden_states)
-      if (l === 0) k.rms_norm_f32(s.normed, s.hidden, lw.attnNorm, c.dModel, eps);
-      else k.add_rms_norm_f32(s.normed, s.hidden, s.out, lw.attnNorm, c.dModel, eps);
-      this.mixer(lw, statePtr + l * this.layerStateBytes);
+      this.rmsNorm(l === 0 ? 0 : s.out, lw.attnNorm, nTok);
+      // The last layer's output feeds only the logits: out_proj for the last token, or not at all.
+      const outTokens = l < c.nLayer - 1 ? nTok : logits ? 1 : 0;
+      this.mixer(lw, statePtr + l * this.layerStateBytes, nTok, outTokens);
     }
     if (!logits) return;
-    // hidden_states = residual + hidden_states; hidden_states = self.norm_f(hidden_states)
-    k.add_rms_norm_f32(s.normed, s.hidden, s.out, this.outputNormPtr, c.dModel, eps);
+    const dm = 4 * c.dModel;
+    // hidden_states = residual + hidden_states; hidden_states = self.norm_f(hidden_states)   (last token)
+    const t0 = this.profile ? performance.now() : 0;
+    k.add_rms_norm_f32(s.normed + last * dm, s.hidden + last * dm, s.out + last * dm, this.outputNormPtr, c.dModel, c.normEps);
+    if (this.profile) this.profile.add(FAMILY.rms_norm, performance.now() - t0);
     // logits = self.lm_head(hidden_states)   (nVocab) ← (nVocab, dModel)·(dModel)
-    this.matvec(this.output, s.logits, s.normed);
+    this.linear(this.output, s.logits, 0, s.normed + last * dm, dm, 1, 0, FAMILY.lm_head);
     logits.set(this.logitsView);
   }
 
-  /** Mamba.step of one layer: reads s.normed, writes s.out. */
-  private mixer(lw: BoundLayer, layerStatePtr: number): void {
-    const { k, s } = this;
+  /**
+   * Mamba.step of one layer for nTok tokens in order: reads s.normed, writes s.out for the last `outTokens`
+   * tokens (nTok, 1 or 0).
+   */
+  private mixer(lw: BoundLayer, layerStatePtr: number, nTok: number, outTokens: number): void {
+    const { s, a } = this;
     const { dInner, dState, dConv, dtRank, dModel } = this.config;
     const convStatePtr = layerStatePtr; //                       (dInner, dConv−1)
     const ssmStatePtr = layerStatePtr + this.convStateBytes; //   (dInner, dState)
-    // xz = self.in_proj(hidden_states)   (2·dInner) ← (2·dInner, dModel)·(dModel)
-    this.matvec(lw.ssmIn, s.xz, s.normed);
-    if (lw.ssmInBias) k.add_f32(s.xz, lw.ssmInBias, 0, 2 * dInner);
+    const xzBytes = 8 * dInner;
+    const xdblBytes = 4 * (dtRank + 2 * dState);
+    const split = this.profile !== undefined;
+
+    // xz = self.in_proj(hidden_states)   (nTok, 2·dInner) ← (2·dInner, dModel)·(nTok, dModel)
     // x, z = xz.chunk(2, dim=-1); conv_state roll + x; x = act(sum(conv_state * conv1d.weight) + conv1d.bias)
-    k.ssm_conv1d_step_silu_f32(s.xz, convStatePtr, lw.conv1d, lw.conv1dBias, 0, dInner, dConv);
-    // x_db = self.x_proj(x)   (dtRank + 2·dState) ← (dtRank + 2·dState, dInner)·(dInner)
-    this.matvec(lw.ssmX, s.xdbl, s.xz);
-    // dt, B, C = split(x_db); dt = F.softplus(self.dt_proj(dt))   (dInner) ← (dInner, dtRank)·(dtRank)
-    const dtIn = lw.ssmDt.quantizeInput ? s.xq : s.xdbl;
-    if (lw.ssmDt.quantizeInput) k.quantize_row_q8_0(s.xq, s.xdbl, dtRank);
-    lw.ssmDt.dtProj(s.dt, lw.ssmDt.ptr, dtIn, lw.ssmDtBias, 0, dInner, dtRank);
-    // ssm_state = ssm_state·exp(dt⊗A) + x⊗(dt⊗B); y = ssm_state·C + D·x; y = y·act(z)   (dInner)
-    const bPtr = s.xdbl + 4 * dtRank;
-    const cPtr = bPtr + 4 * dState;
-    k.ssm_scan_step_f32(s.y, ssmStatePtr, s.xz, s.dt, lw.ssmA, bPtr, cPtr, lw.ssmD, s.xz + 4 * dInner, 0, dInner, dState);
-    // out = self.out_proj(y)   (dModel) ← (dModel, dInner)·(dInner)
-    this.matvec(lw.ssmOut, s.out, s.y);
-    if (lw.ssmOutBias) k.add_f32(s.out, lw.ssmOutBias, 0, dModel);
+    let x = s.normed;
+    let xs = 4 * dModel;
+    if (lw.ssmIn.quantizeInput) {
+      xs = this.quantize(s.normed, 4 * dModel, dModel, nTok);
+      x = s.xq;
+    }
+    a[0] = lw.ssmIn.typeId;
+    a[1] = s.xz;
+    a[2] = lw.ssmIn.ptr;
+    a[3] = x;
+    a[4] = dModel;
+    a[5] = nTok;
+    a[6] = xs;
+    a[7] = lw.ssmInBias;
+    a[8] = convStatePtr;
+    a[9] = lw.conv1d;
+    a[10] = lw.conv1dBias;
+    a[11] = dInner;
+    a[12] = dConv;
+    a[13] = split ? 1 : 3;
+    this.dispatch(OP.IN_CONV, dInner, ROW_CHUNK_ALIGN, FAMILY.ssm_in);
+    if (split) {
+      a[13] = 2;
+      this.dispatch(OP.IN_CONV, dInner, ROW_CHUNK_ALIGN, FAMILY.conv1d);
+    }
+
+    // x_db = self.x_proj(x)   (nTok, dtRank + 2·dState) ← (dtRank + 2·dState, dInner)·(nTok, dInner)
+    this.linear(lw.ssmX, s.xdbl, xdblBytes, s.xz, xzBytes, nTok, 0, FAMILY.ssm_x);
+
+    // dt, B, C = split(x_db); dt = F.softplus(self.dt_proj(dt))   (nTok, dInner) ← (dInner, dtRank)·(nTok, dtRank)
+    // ssm_state = ssm_state·exp(dt⊗A) + x⊗(dt⊗B); y = ssm_state·C + D·x; y = y·act(z)   (nTok, dInner), in token order
+    let dx = s.xdbl;
+    let dxs = xdblBytes;
+    if (lw.ssmDt.quantizeInput) {
+      dxs = this.quantize(s.xdbl, xdblBytes, dtRank, nTok);
+      dx = s.xq;
+    }
+    a[0] = lw.ssmDt.typeId;
+    a[1] = s.dt;
+    a[2] = lw.ssmDt.ptr;
+    a[3] = dx;
+    a[4] = dxs;
+    a[5] = lw.ssmDtBias;
+    a[6] = s.y;
+    a[7] = ssmStatePtr;
+    a[8] = s.xz;
+    a[9] = s.xdbl;
+    a[10] = lw.ssmA;
+    a[11] = lw.ssmD;
+    a[12] = dInner;
+    a[13] = dState;
+    a[14] = dtRank;
+    a[15] = nTok;
+    a[16] = split ? 1 : 3;
+    this.dispatch(OP.DT_SCAN, dInner, ROW_CHUNK_ALIGN, FAMILY.dt_proj);
+    if (split) {
+      a[16] = 2;
+      this.dispatch(OP.DT_SCAN, dInner, ROW_CHUNK_ALIGN, FAMILY.scan);
+    }
+
+    // out = self.out_proj(y)   (nTok, dModel) ← (dModel, dInner)·(nTok, dInner)
+    if (outTokens === 0) return;
+    const first = nTok - outTokens;
+    this.linear(lw.ssmOut, s.out + first * 4 * dModel, 4 * dModel, s.y + first * 4 * dInner, 4 * dInner, outTokens, lw.ssmOutBias, FAMILY.ssm_out);
   }
 }

@@ -28,6 +28,12 @@ export const KERNEL_TOLERANCES = {
   // exact i32 block sums scaled in f32, vs f64 on the same dequantized bytes (x = dequant(quant(x))).
   matvec_q8_0_q8_0: F32_REDUCTION,
   matvec_q4_0_q8_0: F32_REDUCTION,
+  // GEMM (prompt chunks): each (row, token) bit-equal to the matvec of its type on that token (gemm.test.ts),
+  // so they inherit the matvec rows above exactly.
+  gemm_f32_f32: { metric: 'exact', tol: 0 },
+  gemm_f16_f32: { metric: 'exact', tol: 0 },
+  gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
+  gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
   // bit-equal to the TS codec (f32 arithmetic, ties to even).
   quantize_row_q8_0: { metric: 'exact', tol: 0 },
   get_rows_f32: { metric: 'exact', tol: 0 },
@@ -45,6 +51,8 @@ export const KERNEL_TOLERANCES = {
   ssm_dt_proj_softplus_f16_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_q8_0_q8_0: F32_REDUCTION,
   ssm_dt_proj_softplus_q4_0_q8_0: F32_REDUCTION,
+  // the GEMM path's epilogue: GEMM + ssm_dt_softplus_f32 bit-equal to the fused kernels above.
+  ssm_dt_softplus_f32: { metric: 'exact', tol: 0 },
   // exp(dt·A) (≈2 ulp) in the state update, then h·C reduced in f32, D skip, SiLU gate.
   ssm_scan_step_f32: F32_REDUCTION, // measured ≤ 1.2e-7
 } as const satisfies Record<string, KernelTolerance>;
@@ -74,4 +82,11 @@ export const MODEL_TOLERANCES = {
  * ~d·|w| (one such position of 60 in the tiny Q8_0 test: 1.9e-3). So: `typical` for all but a `flipFraction`
  * of positions, `flip` for all.
  */
+/**
+ * Threads and prompt chunks: the backend's results are the same bits for every thread count (1–4 tested),
+ * every prefill chunk size, and prefill vs one step per token (threads.test.ts): rows are partitioned, never a
+ * reduction, and the GEMMs are bit-equal to the matvecs. Tolerance 0.
+ */
+export const THREADS_AND_CHUNKS_TOLERANCE = 0;
+
 export const Q8_ACTIVATION_TOLERANCE = { typical: 1e-5, flip: 1e-2, flipFraction: 0.05 } as const;

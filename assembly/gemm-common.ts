@@ -1,0 +1,23 @@
+/**
+ * Cache blocking shared by the GEMM kernels (gemm-*.ts): a block of weight rows of about GEMM_BLOCK_BYTES
+ * stays in L1 while every token of the chunk streams past it, and the tokens go through the register tile of
+ * the type (2 or 4 tokens per weight load). Blocking only changes which row is computed when: each
+ * (row, token) is reduced in exactly the order of the type's matvec dot, so a GEMM over T tokens gives the
+ * bits of T matvecs, whatever the block, the tile or the row range.
+ */
+
+/** Weight bytes per row block: well inside a 32–64 KiB L1d, leaving room for the tokens' activations. */
+export const GEMM_BLOCK_BYTES: i32 = 16384;
+
+/**
+ * Bytes of the per-thread scratch a GEMM may use (`scratchPtr`, 0 = none): gemm_f16_f32 widens each row block
+ * to F32 there once, for all the tokens of the chunk, instead of once per token pair.
+ */
+export const GEMM_SCRATCH_BYTES: i32 = GEMM_BLOCK_BYTES;
+
+/** Rows per cache block for rows of `rowBytes` bytes (at least one). */
+@inline
+export function gemm_block_rows(rowBytes: usize): i32 {
+  const n = <i32>(<usize>GEMM_BLOCK_BYTES / rowBytes);
+  return n > 0 ? n : 1;
+}

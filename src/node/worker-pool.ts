@@ -1,0 +1,26 @@
+/**
+ * Node's side of the kernel pool (src/wasm/kernel-pool.ts): worker_threads running kernel-worker.js, and the
+ * default thread count.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { KernelWorker, KernelWorkerFactory, KernelWorkerMessage } from '../wasm/kernel-pool.js';
+
+const WORKER_URL = new URL('./kernel-worker.js', import.meta.url);
+
+/** Kernel workers as worker_threads; unref'd once ready, so an idle pool never keeps the process alive. */
+export const nodeKernelWorkerFactory: KernelWorkerFactory = (): KernelWorker => {
+  const w = new Worker(WORKER_URL);
+  return {
+    postMessage: (m) => w.postMessage(m),
+    onMessage: (listener) => w.on('message', (m: KernelWorkerMessage) => listener(m)),
+    onError: (listener) => w.on('error', listener),
+    terminate: () => w.terminate(),
+    unref: () => w.unref(),
+  };
+};
+
+/** Threads when none are asked for: one per core this process may use (os.availableParallelism()). */
+export function defaultThreadCount(): number {
+  return Math.max(1, availableParallelism());
+}

@@ -1,0 +1,159 @@
+/**
+ * The row-parallel operations of the forward pass. Each is a kernel call, or a short fused run of them, over a
+ * range [start, end) of rows, channels or tokens; its arguments are 32-bit words in an `Int32Array` (f32
+ * arguments as their bits), so the calling thread and the pool's workers (kernel-pool.ts) run the same code,
+ * on the same memory, from the same words. Ranges only partition outputs — never a reduction — and every kernel
+ * computes a row the same way in any range, so the results are the same bits for any split and thread count.
+ *
+ * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
+ */
+import type { DtProjKernel, GemmKernel, MambaKernels, MatvecKernel } from './kernel-module.js';
+import { WEIGHT_KERNELS, type WasmWeightType } from './weight-kernels.js';
+
+/** Weight types by id, as written in the argument words. */
+export const WEIGHT_TYPE_IDS: readonly WasmWeightType[] = Object.freeze(Object.keys(WEIGHT_KERNELS) as WasmWeightType[]);
+
+/** Op codes (0 is reserved: the pool's stop signal). Argument words of each, in order: */
+export const OP = Object.freeze({
+  /**
+   * out = W · x (+ bias), rows [start, end):
+   * type, outPtr, wPtr, xPtr, nIn, nTok, outStrideBytes, xStrideBytes, biasPtr (0 = none).
+   * nTok = 1: the matvec; more: the GEMM (bit-equal per token).
+   */
+  LINEAR: 1,
+  /**
+   * in_proj (+ bias) and the causal conv1d + SiLU on channels [start, end) of x, for nTok tokens in order:
+   * type, xzPtr, wPtr, xPtr, nIn, nTok, xStrideBytes, biasPtr, convStatePtr, convWPtr, convBiasPtr, dInner,
+   * dConv, parts (bit 0 = in_proj rows d and dInner + d, bit 1 = conv). xz: (nTok, 2·dInner).
+   */
+  IN_CONV: 2,
+  /**
+   * dt_proj + softplus and the selective scan step on channels [start, end), tokens in order:
+   * type, dtPtr, wPtr, xPtr, xStrideBytes, biasPtr, yPtr, ssmStatePtr, xzPtr, xdblPtr, aPtr, dPtr, dInner,
+   * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan). dt, y: (nTok, dInner); xdbl: (nTok, dtRank + 2·dState).
+   */
+  DT_SCAN: 3,
+  /** Activations → Q8_0 blocks, tokens [start, end): yPtr, xPtr, n, yStrideBytes, xStrideBytes. */
+  QUANTIZE: 4,
+  /**
+   * (hidden += delta,) out = rmsnorm(hidden) · w, tokens [start, end): outPtr, hiddenPtr, deltaPtr (0 = no add),
+   * wPtr, n, eps (f32 bits). Each vector is (n) floats, token stride 4n.
+   */
+  RMS_NORM: 5,
+});
+
+export type OpCode = (typeof OP)[keyof typeof OP];
+
+/** Argument words per op (the most of any op). */
+export const MAX_OP_ARGS = 18;
+
+/** The kernels of one weight type, bound. */
+interface TypeKernels {
+  readonly matvec: MatvecKernel;
+  readonly gemm: GemmKernel;
+  readonly dtProj: DtProjKernel;
+}
+
+/** Runs ops from argument words on one kernel instance (one per thread, all on the same memory). */
+export class OpRunner {
+  private readonly types: readonly TypeKernels[];
+  private readonly argsF32: Float32Array;
+
+  constructor(
+    private readonly k: MambaKernels,
+    /** The argument words (MAX_OP_ARGS), shared with the dispatcher. */
+    readonly args: Int32Array,
+    /** This thread's GEMM_SCRATCH_BYTES in wasm memory (0 = none). */
+    private readonly scratchPtr = 0,
+  ) {
+    this.types = WEIGHT_TYPE_IDS.map((t) => {
+      const row = WEIGHT_KERNELS[t];
+      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: k[row.dtProj] };
+    });
+    this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
+  }
+
+  /** Runs `op` on [start, end) with the current argument words. */
+  run(op: number, start: number, end: number): void {
+    const a = this.args;
+    const k = this.k;
+    switch (op) {
+      case OP.LINEAR: {
+        const kt = this.types[a[0]];
+        const outPtr = a[1], wPtr = a[2], xPtr = a[3], nIn = a[4], nTok = a[5], os = a[6], biasPtr = a[8];
+        if (nTok === 1) kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
+        else kt.gemm(outPtr, wPtr, xPtr, start, end, nIn, nTok, os, a[7], this.scratchPtr);
+        if (biasPtr !== 0) for (let t = 0; t < nTok; t++) k.add_f32(outPtr + t * os, biasPtr, start, end);
+        return;
+      }
+      case OP.IN_CONV: {
+        const kt = this.types[a[0]];
+        const xz = a[1], wPtr = a[2], xPtr = a[3], nIn = a[4], nTok = a[5], xs = a[6], biasPtr = a[7];
+        const dInner = a[11], parts = a[13];
+        const os = 8 * dInner;
+        if (parts & 1) {
+          // xz = self.in_proj(hidden_states): x rows [start, end) and the matching z rows
+          if (nTok === 1) {
+            kt.matvec(xz, wPtr, xPtr, start, end, nIn);
+            kt.matvec(xz, wPtr, xPtr, dInner + start, dInner + end, nIn);
+          } else {
+            kt.gemm(xz, wPtr, xPtr, start, end, nIn, nTok, os, xs, this.scratchPtr);
+            kt.gemm(xz, wPtr, xPtr, dInner + start, dInner + end, nIn, nTok, os, xs, this.scratchPtr);
+          }
+          if (biasPtr !== 0) {
+            for (let t = 0; t < nTok; t++) {
+              k.add_f32(xz + t * os, biasPtr, start, end);
+              k.add_f32(xz + t * os, biasPtr, dInner + start, dInner + end);
+            }
+          }
+        }
+        if (parts & 2) {
+          const convState = a[8], convW = a[9], convBias = a[10], dConv = a[12];
+          // x = act(conv1d(conv_state ++ x) + bias), one token after the other (the state rolls)
+          for (let t = 0; t < nTok; t++) k.ssm_conv1d_step_silu_f32(xz + t * os, convState, convW, convBias, start, end, dConv);
+        }
+        return;
+      }
+      case OP.DT_SCAN: {
+        const kt = this.types[a[0]];
+        const dtPtr = a[1], wPtr = a[2], xPtr = a[3], xs = a[4], biasPtr = a[5];
+        const dInner = a[12], dState = a[13], dtRank = a[14], nTok = a[15], parts = a[16];
+        if (parts & 1) {
+          // dt = F.softplus(self.dt_proj(dt))
+          if (nTok === 1) kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
+          else {
+            kt.gemm(dtPtr, wPtr, xPtr, start, end, dtRank, nTok, 4 * dInner, xs, this.scratchPtr);
+            for (let t = 0; t < nTok; t++) k.ssm_dt_softplus_f32(dtPtr + t * 4 * dInner, biasPtr, start, end);
+          }
+        }
+        if (parts & 2) {
+          const yPtr = a[6], ssmState = a[7], xz = a[8], xdbl = a[9], aPtr = a[10], dPtr = a[11];
+          const xdblBytes = 4 * (dtRank + 2 * dState);
+          for (let t = 0; t < nTok; t++) {
+            const x = xz + t * 8 * dInner;
+            const b = xdbl + t * xdblBytes + 4 * dtRank;
+            k.ssm_scan_step_f32(yPtr + t * 4 * dInner, ssmState, x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState);
+          }
+        }
+        return;
+      }
+      case OP.QUANTIZE: {
+        const yPtr = a[0], xPtr = a[1], n = a[2], ys = a[3], xs = a[4];
+        for (let t = start; t < end; t++) k.quantize_row_q8_0(yPtr + t * ys, xPtr + t * xs, n);
+        return;
+      }
+      case OP.RMS_NORM: {
+        const outPtr = a[0], hidden = a[1], delta = a[2], wPtr = a[3], n = a[4];
+        const eps = this.argsF32[5];
+        for (let t = start; t < end; t++) {
+          const o = 4 * n * t;
+          if (delta !== 0) k.add_rms_norm_f32(outPtr + o, hidden + o, delta + o, wPtr, n, eps);
+          else k.rms_norm_f32(outPtr + o, hidden + o, wPtr, n, eps);
+        }
+        return;
+      }
+      default:
+        throw new Error(`unknown kernel op ${op}`);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The GEMM kernels (prompt chunks) against the matvecs of the same type: every (row, token) must have the bits
+ * of the matvec on that token — across row blocks, register tiles (2 or 4 tokens) and their tails, row ranges,
+ * strides wider than a row, unaligned pointers, with and without scratch. The matvecs are checked against f64 oracles in
+ * kernels.test.ts, so the GEMMs inherit those tolerances exactly (tolerances.ts: `exact` vs the matvec).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mulberry32 } from '../helpers/prng.js';
+import { KernelHarness } from './kernel-harness.js';
+import { encodeAs } from './kernel-oracles.js';
+import { KERNEL_TOLERANCES } from './tolerances.js';
+import { GEMM_SCRATCH_BYTES } from '../../src/wasm/kernel-module.js';
+import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
+
+const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
+const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_0';
+const N_IN: Record<WasmWeightType, number[]> = {
+  F32: [1, 3, 16, 17, 20, 33, 100],
+  F16: [1, 3, 16, 17, 20, 33, 100],
+  Q8_0: [32, 96, 160],
+  Q4_0: [32, 96, 160],
+};
+/** Token counts: the tiles (2 for F32/F16, 4 for Q8_0/Q4_0) with every tail. */
+const N_TOK = [1, 2, 3, 4, 5, 6, 7, 9];
+/** 300 rows of ≤ 400 bytes span several 16 KiB row blocks. */
+const N_OUT = [1, 7, 300];
+
+function bitsEqual(got: Float32Array, want: Float32Array, label: string): void {
+  assert.equal(got.length, want.length, label);
+  const a = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${label} [${i}]: ${got[i]} ≠ ${want[i]}`);
+}
+
+let h: KernelHarness;
+before(async () => {
+  h = await KernelHarness.create({ pages: 160 });
+});
+after(() => {
+  if (process.env.MAMBA_TOLERANCE_REPORT) console.log(`gemm_*: bit-equal to the matvecs (tolerance: ${JSON.stringify(KERNEL_TOLERANCES.gemm_f32_f32)})`);
+});
+
+describe('gemm = matvec per token, bit for bit', () => {
+  for (const type of TYPES) {
+    const row = WEIGHT_KERNELS[type];
+    test(`${row.gemm}: tiles and tails, row blocks, row ranges, strides`, () => {
+      assert.equal(KERNEL_TOLERANCES[row.gemm].metric, 'exact');
+      const rand = mulberry32(101);
+      for (const nIn of N_IN[type]) {
+        for (const nOut of N_OUT) {
+          h.reset();
+          const w = Float32Array.from({ length: nOut * nIn }, () => 2 * rand() - 1);
+          const wPtr = h.put(encodeAs(type, w));
+          const nTokMax = Math.max(...N_TOK);
+          // token-major activations with a padded stride; for the quantized types, Q8_0 rows
+          const xRowBytes = QUANTIZED(type) ? (nIn / 32) * 34 : 4 * nIn;
+          const xStride = xRowBytes + 52;
+          const xPtr = h.alloc(nTokMax * xStride);
+          for (let t = 0; t < nTokMax; t++) {
+            const x = Float32Array.from({ length: nIn }, () => 3 * (2 * rand() - 1));
+            const f = h.put(x);
+            if (QUANTIZED(type)) h.k.quantize_row_q8_0(xPtr + t * xStride, f, nIn);
+            else new Uint8Array(h.memory.buffer, xPtr + t * xStride, 4 * nIn).set(new Uint8Array(x.buffer));
+          }
+          // the matvec of every token
+          const want: Float32Array[] = [];
+          const mvPtr = h.alloc(4 * nOut);
+          for (let t = 0; t < nTokMax; t++) {
+            h.k[row.matvec](mvPtr, wPtr, xPtr + t * xStride, 0, nOut, nIn);
+            want.push(h.f32(mvPtr, nOut));
+          }
+          const outStride = 4 * nOut + 20;
+          const scratch = h.alloc(GEMM_SCRATCH_BYTES);
+          for (const nTok of N_TOK) {
+            for (const scratchPtr of [0, scratch]) {
+              const label = `${row.gemm} ${nOut}×${nIn}, ${nTok} tokens, ${scratchPtr ? 'with' : 'without'} scratch`;
+              const outPtr = h.alloc(nTok * outStride);
+              h.k[row.gemm](outPtr, wPtr, xPtr, 0, nOut, nIn, nTok, outStride, xStride, scratchPtr);
+              for (let t = 0; t < nTok; t++) bitsEqual(h.f32(outPtr + t * outStride, nOut), want[t], `${label}, token ${t}`);
+              if (nOut > 2) {
+                // rows [1, nOut − 1): the same bits; rows 0 and nOut − 1 keep the sentinel
+                const part = h.alloc(nTok * outStride);
+                const sentinel = h.f32(part, 1)[0];
+                h.k[row.gemm](part, wPtr, xPtr, 1, nOut - 1, nIn, nTok, outStride, xStride, scratchPtr);
+                for (let t = 0; t < nTok; t++) {
+                  const got = h.f32(part + t * outStride, nOut);
+                  bitsEqual(got.subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${row.gemm} rows [1, ${nOut - 1}), token ${t}`);
+                  assert.ok(Object.is(got[0], sentinel) && Object.is(got[nOut - 1], sentinel), `${row.gemm}: rows outside the range untouched`);
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+});
+
+describe('gemm scratch', () => {
+  test('gemm_f16_f32 never writes past GEMM_SCRATCH_BYTES: rows wider than it take the unscratched path', () => {
+    const rand = mulberry32(3);
+    for (const nIn of [4096, 4097, 5120]) {
+      h.reset();
+      const nOut = 3;
+      const nTok = 5;
+      const wPtr = h.put(encodeAs('F16', Float32Array.from({ length: nOut * nIn }, () => 2 * rand() - 1)));
+      const xPtr = h.put(Float32Array.from({ length: nTok * nIn }, () => 2 * rand() - 1));
+      const scratch = h.alloc(GEMM_SCRATCH_BYTES + 64);
+      const after = h.bytes(scratch + GEMM_SCRATCH_BYTES, 64);
+      const outPtr = h.alloc(4 * nOut * nTok);
+      h.k.gemm_f16_f32(outPtr, wPtr, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn, scratch);
+      assert.deepEqual(h.bytes(scratch + GEMM_SCRATCH_BYTES, 64), after, `nIn ${nIn}: bytes after the scratch untouched`);
+      const mv = h.alloc(4 * nOut);
+      for (let t = 0; t < nTok; t++) {
+        h.k.matvec_f16_f32(mv, wPtr, xPtr + 4 * nIn * t, 0, nOut, nIn);
+        bitsEqual(h.f32(outPtr + 4 * nOut * t, nOut), h.f32(mv, nOut), `nIn ${nIn}, token ${t}`);
+      }
+    }
+  });
+});
+
+describe('ssm_dt_softplus_f32: dt_proj as a GEMM, then bias + softplus', () => {
+  for (const type of TYPES) {
+    const row = WEIGHT_KERNELS[type];
+    test(`${row.gemm} + ssm_dt_softplus_f32 = ${row.dtProj}, bit for bit`, () => {
+      const rand = mulberry32(7);
+      const dtRank = QUANTIZED(type) ? 64 : 13;
+      const dInner = 37;
+      const nTok = 5;
+      h.reset();
+      const wPtr = h.put(encodeAs(type, Float32Array.from({ length: dInner * dtRank }, () => 2 * rand() - 1)));
+      // biases that push some sums past the softplus threshold (20) and some far below
+      const bias = Float32Array.from({ length: dInner }, (_, i) => (i % 7 === 0 ? 25 : i % 7 === 1 ? -30 : 2 * rand() - 1));
+      const biasPtr = h.put(bias);
+      const xRowBytes = QUANTIZED(type) ? (dtRank / 32) * 34 : 4 * dtRank;
+      const xPtr = h.alloc(nTok * xRowBytes);
+      for (let t = 0; t < nTok; t++) {
+        const x = Float32Array.from({ length: dtRank }, () => 2 * rand() - 1);
+        const f = h.put(x);
+        if (QUANTIZED(type)) h.k.quantize_row_q8_0(xPtr + t * xRowBytes, f, dtRank);
+        else new Uint8Array(h.memory.buffer, xPtr + t * xRowBytes, 4 * dtRank).set(new Uint8Array(x.buffer));
+      }
+      const dtPtr = h.alloc(4 * nTok * dInner);
+      h.k[row.gemm](dtPtr, wPtr, xPtr, 0, dInner, dtRank, nTok, 4 * dInner, xRowBytes, h.alloc(GEMM_SCRATCH_BYTES));
+      for (let t = 0; t < nTok; t++) {
+        h.k.ssm_dt_softplus_f32(dtPtr + 4 * dInner * t, biasPtr, 0, 20);
+        h.k.ssm_dt_softplus_f32(dtPtr + 4 * dInner * t, biasPtr, 20, dInner);
+      }
+      const fused = h.alloc(4 * dInner);
+      for (let t = 0; t < nTok; t++) {
+        h.k[row.dtProj](fused, wPtr, xPtr + t * xRowBytes, biasPtr, 0, dInner, dtRank);
+        bitsEqual(h.f32(dtPtr + 4 * dInner * t, dInner), h.f32(fused, dInner), `token ${t}`);
+      }
+    });
+  }
+});
+
+describe('softplus: vector body and scalar tail are twins', () => {
+  test('ssm_dt_softplus_f32 gives each element the same bits 4-wide and alone; ≤ 4 ulp from log1p(exp(x)) in f64 (normal results)', () => {
+    h.reset();
+    const rand = mulberry32(17);
+    const special = [-Infinity, -200, -88, -87.4, -87.3, -30, -20, -1, -1e-8, -0, 0, 1e-30, 1e-8, 0.5, 1, 10, 15, 16.6, 16.7, 19.99, 20, 20.0001, 50, 88.3, 88.4, 100, Infinity];
+    const x = Float32Array.from([...special, ...Array.from({ length: 4000 }, () => 60 * rand() - 40)]);
+    const n = x.length;
+    const zero = h.put(new Float32Array(n));
+    const vec = h.put(x);
+    h.k.ssm_dt_softplus_f32(vec, zero, 0, n);
+    const one = h.put(x);
+    for (let i = 0; i < n; i++) h.k.ssm_dt_softplus_f32(one, zero, i, i + 1);
+    bitsEqual(h.f32(one, n), h.f32(vec, n), 'one at a time vs 4-wide');
+    const got = h.f32(vec, n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const want = v > 20 ? v : Math.log1p(Math.exp(v));
+      if (!Number.isFinite(want)) {
+        assert.equal(got[i], want, `softplus(${v})`);
+        continue;
+      }
+      if (Math.abs(want) < 2 ** -126) {
+        // exp saturates to 0 below −87.34 (common.ts): results under the smallest normal are flushed
+        assert.ok(Math.abs(got[i] - want) < 2 ** -126, `softplus(${v}) = ${got[i]}, want ${want}`);
+        continue;
+      }
+      const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want))) - 23);
+      assert.ok(Math.abs(got[i] - want) <= 4 * ulp, `softplus(${v}) = ${got[i]}, want ${want} (${(Math.abs(got[i] - want) / ulp).toFixed(1)} ulp)`);
+    }
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * Worker threads and GEMM prefill: the WASM backend gives the same bytes (logits and state) for 1–4 threads,
+ * for every prefill chunk size, and for prefill vs one step per token — on every weight type. Thread counts
+ * are set explicitly; nothing here depends on timing (a hang would be the failure).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { MambaModel } from '../../src/engine/mamba-model.js';
+import { MambaState } from '../../src/engine/mamba-state.js';
+import { UnsupportedError } from '../../src/errors.js';
+import type { ModelFile } from '../../src/model/model-file.js';
+import { loadModel } from '../../src/node/load-model.js';
+import { openModel } from '../../src/node/open-model.js';
+import { nodeKernelWorkerFactory } from '../../src/node/worker-pool.js';
+import { OP, OpRunner } from '../../src/wasm/kernel-ops.js';
+import { KernelPool, KernelWorkerError } from '../../src/wasm/kernel-pool.js';
+import { defaultThreadsFor, maxThreadsFor, WasmBackend, type WasmBackendOptions } from '../../src/wasm/wasm-backend.js';
+import { fixture, REPO_ROOT } from '../helpers/paths.js';
+import { MIXED_TYPES, retypedModel, type TypeChoice } from './quantized-model.js';
+import { THREADS_AND_CHUNKS_TOLERANCE } from './tolerances.js';
+
+const TINY = fixture('models', 'tiny', 'hf');
+/** 150 tokens: two full chunks of 64 and a partial one (default chunk), and odd tails for the others. */
+const IDS = Array.from({ length: 150 }, (_, i) => (i * 37 + 11) % 300);
+
+const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+async function backend(file: () => Promise<ModelFile>, opts: WasmBackendOptions): Promise<WasmBackend> {
+  const f = await file();
+  try {
+    return await WasmBackend.create(f, { workerFactory: nodeKernelWorkerFactory, ...opts });
+  } finally {
+    await f.close();
+  }
+}
+
+/** Prefill of IDS, then 5 steps: every logits vector and the final state, as bytes. */
+function run(b: WasmBackend, mode: 'prefill' | 'step'): Buffer {
+  const state = new MambaState(b.config);
+  const logits = new Float32Array(b.config.nVocab);
+  const out: Buffer[] = [];
+  if (mode === 'prefill') b.prefill(IDS, state, logits);
+  else for (const id of IDS) b.step(id, state, logits);
+  out.push(Buffer.from(bytes(logits)));
+  for (let i = 0; i < 5; i++) {
+    b.step((i * 13) % 300, state, logits);
+    out.push(Buffer.from(bytes(logits)));
+  }
+  out.push(Buffer.from(bytes(state.data)));
+  return Buffer.concat(out);
+}
+
+const TYPES: { label: string; file: () => Promise<ModelFile> }[] = [
+  { label: 'F32', file: () => openModel(TINY) },
+  ...(['F16', 'Q8_0', 'Q4_0'] as const).map((t) => ({ label: t, file: async () => retypedModel(await openModel(TINY), t as TypeChoice, `tiny-${t}.gguf`) })),
+  { label: 'mixed', file: async () => retypedModel(await openModel(TINY), MIXED_TYPES, 'tiny-mixed.gguf') },
+];
+
+describe('threads: the same bytes for 1–4 threads', () => {
+  assert.equal(THREADS_AND_CHUNKS_TOLERANCE, 0);
+  for (const { label, file } of TYPES) {
+    test(`tiny as ${label}: prefill (GEMM chunks) and steps, 1–4 threads, logits and state identical`, async () => {
+      // one file for all backends of this type (a retyped file is built once)
+      const f = await file();
+      const one = await WasmBackend.create(f, {});
+      const want = run(one, 'step');
+      assert.ok(want.equals(run(one, 'prefill')), 'one thread: prefill = steps');
+      for (const threads of [2, 3, 4]) {
+        const b = await WasmBackend.create(f, { threads, workerFactory: nodeKernelWorkerFactory });
+        try {
+          assert.equal(b.nThreads, threads);
+          assert.ok(run(b, 'prefill').equals(want), `${threads} threads, prefill`);
+          assert.ok(run(b, 'step').equals(want), `${threads} threads, steps`);
+        } finally {
+          await b.dispose();
+        }
+      }
+      await f.close();
+    });
+  }
+
+  test('neox-narrow (vocab 50280, widths 8/16): 2 threads asked, capped by the width; same bytes', async () => {
+    const path = fixture('models', 'neox-narrow', 'hf');
+    const one = await backend(() => openModel(path), { threads: 1 });
+    const capped = await backend(() => openModel(path), { threads: 2 });
+    assert.equal(capped.nThreads, maxThreadsFor(capped.config));
+    assert.ok(run(capped, 'prefill').equals(run(one, 'step')));
+    await capped.dispose();
+  });
+});
+
+describe('GEMM prefill', () => {
+  test('every chunk size gives the bits of the step path (1, 2, 3, 7, 64, 200 tokens per chunk)', async () => {
+    const want = run(await backend(() => openModel(TINY), { prefillChunkTokens: 1 }), 'step');
+    for (const n of [1, 2, 3, 7, 64, 200]) {
+      const b = await backend(() => openModel(TINY), { prefillChunkTokens: n, threads: n % 2 === 0 ? 2 : 1 });
+      assert.equal(b.prefillChunkTokens, n);
+      assert.ok(run(b, 'prefill').equals(want), `chunk ${n}`);
+      await b.dispose();
+    }
+  });
+
+  test('profiling runs the fused ops apart: same bits, every kernel family timed', async () => {
+    const b = await backend(() => openModel(TINY), { threads: 2 });
+    const want = run(b, 'prefill');
+    b.setProfiling(true);
+    assert.ok(run(b, 'prefill').equals(want));
+    const ops = new Set(b.opProfile().map((e) => e.op));
+    for (const op of ['get_rows', 'rms_norm', 'ssm_in', 'conv1d', 'ssm_x', 'dt_proj', 'scan', 'ssm_out', 'lm_head', 'state_copy']) assert.ok(ops.has(op as never), `${op} profiled (${[...ops]})`);
+    assert.ok(b.opProfile().every((e) => e.calls > 0 && e.ms >= 0));
+    b.setProfiling(false);
+    assert.deepEqual(b.opProfile(), []);
+    await b.dispose();
+  });
+});
+
+describe('pool lifecycle', () => {
+  test('thread counts: capped by the model width; the default follows the cores', async () => {
+    const f = await openModel(TINY);
+    const c = f.config;
+    await f.close();
+    assert.equal(maxThreadsFor(c), Math.floor(c.dInner / 32));
+    assert.equal(defaultThreadsFor(c, 64), 1, 'tiny (dInner 128) is too narrow for threads by default');
+    assert.equal(defaultThreadsFor({ ...c, dInner: 1536 }, 2), 2);
+    assert.equal(defaultThreadsFor({ ...c, dInner: 1536 }, 64), 6);
+    assert.equal(defaultThreadsFor(c, 1), 1);
+  });
+
+  test('threads without a worker factory: a typed error', async () => {
+    const f = await openModel(TINY);
+    await assert.rejects(WasmBackend.create(f, { threads: 2 }), (e: unknown) => e instanceof UnsupportedError && /workerFactory/.test(e.hint ?? ''));
+    await assert.rejects(WasmBackend.create(f, { threads: 2, sharedMemory: false, workerFactory: nodeKernelWorkerFactory }), UnsupportedError);
+    await f.close();
+  });
+
+  test('a failing op surfaces as an error on the caller; the pool keeps working; dispose stops it', async () => {
+    const b = await backend(() => openModel(TINY), { threads: 3 });
+    const want = run(b, 'step');
+    const internals = b as unknown as { pool: KernelPool; runner: OpRunner };
+    assert.throws(() => internals.pool.run(99, 100, 1), /unknown kernel op 99/);
+    assert.ok(run(b, 'step').equals(want), 'the pool still computes after a failed op');
+    await b.dispose();
+    await b.dispose(); // idempotent
+    assert.throws(() => internals.pool.run(OP.LINEAR, 10, 1), KernelWorkerError);
+  });
+
+  test('the 15-bit dispatch generation wraps around (40000 ops) and the pool still gives the same bits', async () => {
+    const b = await backend(() => openModel(TINY), { threads: 2 });
+    const want = run(b, 'step');
+    const internals = b as unknown as { pool: KernelPool; runner: OpRunner; s: { normed: number; hidden: number }; layers: { attnNorm: number }[] };
+    const a = internals.runner.args;
+    const aF32 = new Float32Array(a.buffer, a.byteOffset, a.length);
+    for (let i = 0; i < 40000; i++) {
+      a[0] = internals.s.normed;
+      a[1] = internals.s.hidden;
+      a[2] = 0;
+      a[3] = internals.layers[0].attnNorm;
+      a[4] = b.config.dModel;
+      aF32[5] = b.config.normEps;
+      internals.pool.run(OP.RMS_NORM, 2, 1);
+    }
+    assert.ok(run(b, 'step').equals(want));
+    await b.dispose();
+  });
+
+  test('loadModel({ threads }) → MambaModel: same tokens as one thread; dispose', async () => {
+    const gen = async (threads: number) => {
+      const m = await loadModel(TINY, { threads });
+      assert.equal(m.nThreads, threads);
+      let tokens: number[] = [];
+      for await (const ev of m.generate('First Citizen:', { maxTokens: 12, sampling: { temperature: 0.8, seed: 5, topK: 0, topP: 1, minP: 0 }, stopAtEos: false })) {
+        if (ev.type === 'end') tokens = ev.tokens;
+      }
+      await m.dispose();
+      return tokens;
+    };
+    assert.deepEqual(await gen(2), await gen(1));
+    assert.ok(MambaModel.prototype.dispose);
+  });
+
+  test('the CLI with --threads 2 exits by itself (workers never keep the process alive)', async () => {
+    const cli = `${REPO_ROOT}/dist/src/cli/main.js`;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, 'run', TINY, '-i', 'Hi', '-n', '4', '-t', '0', '--threads', '2', '-v']);
+    assert.match(stderr, /threads 2/);
+    assert.ok(stdout.startsWith('Hi'));
+  });
+});
