@@ -253,13 +253,14 @@ ${profile}
 - **F32 decode is memory-bound**: every token streams ~500 MB of weights; one thread reads ~13 GB/s (the
   matvecs' own rate), two threads get more of the memory system. llama.cpp is bound the same way, hence the
   ratios closest to 1.
-- **F16, Q8_0 and Q4_0 decode are instruction-bound** in both engines: mamba-ts widens and unpacks weights with
-  128-bit WebAssembly SIMD (no FMA, no u8×i8 dot product without relaxed SIMD), llama.cpp with 256-bit AVX2
-  (\`vpmaddubsw\`, FMA). The quantized matvecs take two rows per iteration (one x block load and widening
-  for both); in_proj, out_proj and the lm_head are three quarters of a token.
+- **F16, Q8_0 and Q4_0 decode are instruction-bound** in mamba-ts (a fraction of the bound in the table):
+  it widens and unpacks weights with 128-bit WebAssembly SIMD (no FMA, no u8×i8 dot product without relaxed
+  SIMD), where llama.cpp uses 256-bit AVX2 (\`vpmaddubsw\`, FMA, F16C). The quantized matvecs take two rows
+  per iteration (one x block load and widening for both); in_proj, out_proj and the lm_head are three
+  quarters of a token.
 - **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens (weights read once
-  per chunk, ~9 GMAC/s per thread for every type — 1.5–2× the token-by-token path); the selective scan (one
-  \`exp\` per state element per token) then takes a fifth of the time.
+  per chunk: 9–12 GMAC/s per thread for every type, about twice the matvecs of a decode step); the selective
+  scan (one \`exp\` per state element per token) then takes a fifth of the time.
 - **Threads**: rows are split across threads (~4 chunks per thread per op, one barrier per op) and the results
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.
