@@ -27,7 +27,9 @@
  */
 import { MambaError } from '../errors.js';
 import { instantiateKernels } from './kernel-module.js';
-import { MAX_OP_ARGS, OpRunner } from './kernel-ops.js';
+import { MAX_OP_ARGS, OP, OpRunner } from './kernel-ops.js';
+
+const KNOWN_OPS: ReadonlySet<number> = new Set(Object.values(OP));
 import type { WasmMemory, WasmModule } from './webassembly-api.js';
 
 export const CONTROL = Object.freeze({
@@ -189,6 +191,8 @@ export class KernelPool {
    */
   run(op: number, total: number, chunk: number): void {
     if (this.disposed) throw new KernelWorkerError('the kernel pool was disposed', { hint: 'load the model again' });
+    // Checked here, before any thread sees it, so the caller always gets this message (not a worker's stderr).
+    if (!KNOWN_OPS.has(op)) throw new KernelWorkerError(`unknown kernel op ${op}`);
     const ctl = this.ctl;
     const nChunks = Math.ceil(total / chunk);
     if (nChunks > MAX_CHUNKS) throw new RangeError(`${nChunks} chunks in one op; at most ${MAX_CHUNKS}`);
