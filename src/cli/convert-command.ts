@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { CONVERT_TYPES, convertToGGUF, type ConvertTypeName, type GGUFTokenizerFields } from '../convert/convert-to-gguf.js';
@@ -7,7 +7,7 @@ import { openModel } from '../node/open-model.js';
 import { tokenizerJsonToGGUFFields } from '../tokenizer/gguf-fields.js';
 import type { Command } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs } from './parse-args.js';
-import { writeModelFile } from './write-model-file.js';
+import { checkOutputPath, writeModelFile } from './write-model-file.js';
 import { QUANT_CLI_OPTIONS, parseQuantOptions, planSummary } from './quantize-command.js';
 
 const OPTIONS = {
@@ -28,13 +28,6 @@ SRC is a Hugging Face directory (config.json + model.safetensors), a state-space
 
 options:
 ${formatOptions(OPTIONS)}`;
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function loadTokenizerFields(model: ModelFile, path: string | undefined): Promise<GGUFTokenizerFields | undefined> {
   if (path !== undefined) {
@@ -72,7 +65,7 @@ export const convertCommand: Command = {
     const type = choiceArg('--type', values.type ?? 'f16', Object.keys(CONVERT_TYPES) as ConvertTypeName[]);
     const quant = parseQuantOptions(values, type);
     if (src === out) throw new UsageError('OUT must differ from SRC');
-    if (!values.force && (await exists(out))) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
+    await checkOutputPath(out, values.force);
 
     const model = await openModel(src);
     try {

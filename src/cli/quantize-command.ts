@@ -1,5 +1,4 @@
 /** `mamba-ts quantize IN.gguf OUT.gguf --type T`: llama-quantize for Mamba GGUF files. */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { openModel } from '../node/open-model.js';
@@ -9,7 +8,7 @@ import type { TernaryScale } from '../quant/ternary-absmean.js';
 import { KEEP_OUTPUT_TYPES, QUANTIZED_WEIGHT_TYPES, type KeepOutputName, type WeightTypeName } from '../quant/weight-types.js';
 import type { Command, CommandIO } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, parseCommandArgs, type ParsedValues } from './parse-args.js';
-import { writeModelFile } from './write-model-file.js';
+import { checkOutputPath, writeModelFile } from './write-model-file.js';
 
 const TERNARY_SCALES = ['absmax', 'absmean'] as const satisfies readonly TernaryScale[];
 
@@ -68,13 +67,6 @@ Checkpoint directories: use \`mamba-ts convert SRC OUT.gguf --type T\`.
 options:
 ${formatOptions(OPTIONS)}`;
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 function warnRequantized(io: CommandIO, plans: readonly TensorPlan[]): void {
   const re = requantizedTensors(plans);
   if (re.length === 0) return;
@@ -102,7 +94,7 @@ export const quantizeCommand: Command = {
     const src = resolve(io.cwd, positionals[0]);
     const out = resolve(io.cwd, positionals[1]);
     if (src === out) throw new UsageError('OUT must differ from IN');
-    if (!values.force && (await exists(out))) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
+    await checkOutputPath(out, values.force);
 
     const model = await openModel(src);
     try {

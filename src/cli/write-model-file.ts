@@ -2,6 +2,8 @@
  * The shared tail of `convert` and `quantize`: stream a model into OUT (through OUT.partial, removed on
  * failure) with a progress bar, then print what was written.
  */
+import { stat } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
 import { FileSink } from '../node/file-source.js';
 import type { ByteSink } from '../io/byte-source.js';
 import type { ModelFile } from '../model/model-file.js';
@@ -47,4 +49,13 @@ export async function writeModelFile(io: CommandIO, model: ModelFile, out: strin
     );
   }
   return plans;
+}
+
+/** Refuses to overwrite an existing OUT unless --force was given (nothing a user has is lost). */
+export async function checkOutputPath(out: string, force: boolean | undefined): Promise<void> {
+  const exists = await stat(out).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !force) throw new UsageError(`${out} already exists`, { hint: 'pass --force to overwrite it' });
 }
