@@ -8,6 +8,8 @@
  *   y = y + self.D * x
  *   y = y * self.act(z)                                                (dInner)
  *
+ * act = SiLU, or ReLU when gateRelu != 0 (the activation-sparsity models).
+ *
  * ssmState (dInner, dState) in place; x, dt, D, z, y (dInner); A (dInner, dState); B, C (dState).
  * Channels [dStart, dEnd); dState is vectorized by 4 with a scalar tail (same per channel whatever the split).
  */
@@ -15,7 +17,7 @@ import { exp_f32, exp_f32x4, hsum_f32x4, silu_f32 } from './common';
 
 export function ssm_scan_step_f32(
   yPtr: usize, ssmStatePtr: usize, xPtr: usize, dtPtr: usize, aPtr: usize, bPtr: usize, cPtr: usize,
-  dPtr: usize, zPtr: usize, dStart: i32, dEnd: i32, dState: i32,
+  dPtr: usize, zPtr: usize, dStart: i32, dEnd: i32, dState: i32, gateRelu: i32,
 ): void {
   for (let d = dStart; d < dEnd; d++) {
     const x = load<f32>(xPtr + (<usize>d << 2));
@@ -42,7 +44,8 @@ export function ssm_scan_step_f32(
       store<f32>(h + o, hn);
       s += hn * load<f32>(cPtr + o);
     }
-    const y = (s + load<f32>(dPtr + (<usize>d << 2)) * x) * silu_f32(load<f32>(zPtr + (<usize>d << 2)));
+    const z = load<f32>(zPtr + (<usize>d << 2));
+    const y = (s + load<f32>(dPtr + (<usize>d << 2)) * x) * (gateRelu ? max<f32>(z, 0) : silu_f32(z));
     store<f32>(yPtr + (<usize>d << 2), y);
   }
 }

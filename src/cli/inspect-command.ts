@@ -87,7 +87,7 @@ export function inspectText(m: ModelFile): string {
   lines.push(
     `hparams:    d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab} d_inner=${c.dInner} d_state=${c.dState} d_conv=${c.dConv} dt_rank=${c.dtRank} eps=${c.normEps.toPrecision(3)}`,
   );
-  lines.push(`            tied_embeddings=${c.tieEmbeddings} conv_bias=${c.convBias} proj_bias=${c.projBias}`);
+  lines.push(`            tied_embeddings=${c.tieEmbeddings} conv_bias=${c.convBias} proj_bias=${c.projBias} gate=${c.gateActivation}`);
   const tok = summarizeTokenizer(m);
   lines.push(
     `tokenizer:  ${tok ? `${tok.model}${tok.pre ? ` (pre ${tok.pre})` : ''}, ${tok.nTokens} tokens, ${tok.nMerges} merges${tok.bosId !== undefined ? `, bos ${tok.bosId}` : ''}${tok.eosId !== undefined ? `, eos ${tok.eosId}` : ''}` : 'none'}`,

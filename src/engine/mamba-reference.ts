@@ -7,7 +7,7 @@ import type { MambaConfig } from '../model/mamba-config.js';
 import type { ForwardBackend } from './forward-backend.js';
 import type { MambaState } from './mamba-state.js';
 import type { MambaLayerWeights, MambaWeights } from './mamba-weights.js';
-import { matvec, rmsnorm, silu, softplus } from './reference-ops.js';
+import { matvec, relu, rmsnorm, silu, softplus } from './reference-ops.js';
 
 export class MambaReference implements ForwardBackend {
   readonly name = 'scalar';
@@ -101,7 +101,8 @@ export class MambaReference implements ForwardBackend {
     }
 
     // dA = exp(dt ⊗ A); dB = dt ⊗ B; ssm_state = ssm_state · dA + x ⊗ dB       (dInner, dState)
-    // y = ssm_state · C + D · x;  y = y · silu(z)                               (dInner)
+    // y = ssm_state · C + D · x;  y = y · act(z), act = silu (or relu: config.gateActivation)   (dInner)
+    const gate = this.config.gateActivation === 'relu' ? relu : silu;
     for (let d = 0; d < dInner; d++) {
       const x = xz[d];
       const dtd = dt[d];
@@ -112,7 +113,7 @@ export class MambaReference implements ForwardBackend {
         ssmState[row + n] = h;
         acc += h * xdbl[cOff + n];
       }
-      y[d] = (acc + lw.ssmD[d] * x) * silu(xz[dInner + d]);
+      y[d] = (acc + lw.ssmD[d] * x) * gate(xz[dInner + d]);
     }
 
     // out = self.out_proj(y)   (dModel) ← (dModel, dInner)·(dInner)

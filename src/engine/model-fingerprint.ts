@@ -28,6 +28,7 @@ export async function modelFingerprint(model: ModelFile): Promise<string> {
   const h = new Fnv1a64();
   const c = model.config;
   h.string(JSON.stringify([c.arch, c.dModel, c.nLayer, c.nVocab, c.dInner, c.dState, c.dConv, c.dtRank, c.tieEmbeddings]));
+  if (c.gateActivation !== 'silu') h.string(c.gateActivation); // absent for SiLU: earlier fingerprints stay valid
   for (const t of model.tensors) h.string(`${t.name}:${t.type.name}:${t.shape.join('x')};`);
   for (const name of ['output_norm.weight', 'blk.0.ssm_d']) {
     const t = model.tensor(name);

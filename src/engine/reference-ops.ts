@@ -26,6 +26,10 @@ export function silu(x: number): number {
   return x / (1 + Math.exp(-x));
 }
 
+export function relu(x: number): number {
+  return x > 0 ? x : 0;
+}
+
 /** F.softplus(x) with PyTorch's default threshold 20: x above it is returned as is. */
 export function softplus(x: number): number {
   return x > 20 ? x : Math.log1p(Math.exp(x));

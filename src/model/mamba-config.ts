@@ -8,6 +8,13 @@ import type { GGUFMetadata } from '../gguf/gguf-metadata.js';
 
 export type MambaArch = 'mamba';
 
+/**
+ * The gate of each mixer, y · act(z): SiLU in every published Mamba; ReLU for the activation-sparsity
+ * experiment (arXiv 2310.04564). Ours, not llama.cpp's: config.json `gate_activation`, GGUF GATE_ACTIVATION_KEY.
+ */
+export const GATE_ACTIVATIONS = ['silu', 'relu'] as const;
+export type GateActivation = (typeof GATE_ACTIVATIONS)[number];
+
 export interface MambaConfig {
   readonly arch: MambaArch;
   readonly dModel: number;
@@ -28,6 +35,8 @@ export interface MambaConfig {
   readonly tieEmbeddings: boolean;
   /** Nominal context length (Mamba has no limit; llama.cpp writes 2^20). */
   readonly contextLength: number;
+  /** y · act(z) in each mixer; 'silu' unless the model says otherwise. */
+  readonly gateActivation: GateActivation;
 }
 
 export const DEFAULT_CONTEXT_LENGTH = 1 << 20;
@@ -143,7 +152,14 @@ export function parseConfigJson(json: unknown, file: string): MambaConfig {
     convBias: r.bool(['use_conv_bias', 'ssm_cfg.conv_bias'], true),
     tieEmbeddings: r.bool(['tie_word_embeddings', 'tie_embeddings'], true),
     contextLength: DEFAULT_CONTEXT_LENGTH,
+    gateActivation: gateActivation(r.lookup('gate_activation'), `${file}: gate_activation`),
   };
+}
+
+function gateActivation(v: unknown, where: string): GateActivation {
+  if (v === undefined) return 'silu';
+  if (typeof v === 'string' && (GATE_ACTIVATIONS as readonly string[]).includes(v)) return v as GateActivation;
+  throw new ConfigError(`${where} must be one of ${GATE_ACTIVATIONS.map((g) => JSON.stringify(g)).join(', ')}, got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -164,6 +180,8 @@ export const MAMBA_GGUF_KEYS = [
 
 export const NORM_EPS_KEY = '{arch}.attention.layer_norm_rms_epsilon';
 export const DT_B_C_RMS_KEY = '{arch}.ssm.dt_b_c_rms';
+/** Ours (llama.cpp ignores it and would gate with SiLU): written only when the gate is not SiLU. */
+export const GATE_ACTIVATION_KEY = '{arch}.ssm.gate_activation';
 
 const k = (key: string, arch: string) => key.replace('{arch}', arch);
 
@@ -173,6 +191,7 @@ export function configToGGUF(c: MambaConfig, meta: GGUFMetadata): void {
   for (const row of MAMBA_GGUF_KEYS) meta.setU32(k(row.key, c.arch), row.field === null ? 0 : c[row.field]);
   meta.setF32(k(NORM_EPS_KEY, c.arch), c.normEps);
   meta.setBool(k(DT_B_C_RMS_KEY, c.arch), false);
+  if (c.gateActivation !== 'silu') meta.setString(k(GATE_ACTIVATION_KEY, c.arch), c.gateActivation);
 }
 
 /**
@@ -211,5 +230,6 @@ export function configFromGGUF(meta: GGUFMetadata, tensorShape: (name: string) =
     convBias: tensorShape('blk.0.ssm_conv1d.bias') !== undefined,
     tieEmbeddings: tensorShape('output.weight') === undefined,
     contextLength: meta.getNumber(k('{arch}.context_length', arch)) ?? DEFAULT_CONTEXT_LENGTH,
+    gateActivation: gateActivation(meta.get(k(GATE_ACTIVATION_KEY, arch)), `${file}: \`${k(GATE_ACTIVATION_KEY, arch)}\``),
   };
 }

@@ -60,10 +60,10 @@ export interface MambaKernels {
   ssm_dt_proj_softplus_q4_0_q8_0: DtProjKernel;
   /** dt[d] = softplus(dt[d] + bias[d]) for d in [dStart, dEnd) (after dt_proj as a GEMM). */
   ssm_dt_softplus_f32(dtPtr: number, biasPtr: number, dStart: number, dEnd: number): void;
-  /** h = h·exp(dt·A) + x·dt·B; y = (h·C + D·x)·silu(z), for channels [dStart, dEnd). */
+  /** h = h·exp(dt·A) + x·dt·B; y = (h·C + D·x)·act(z) (act = SiLU, ReLU if gateRelu), for channels [dStart, dEnd). */
   ssm_scan_step_f32(
     yPtr: number, ssmStatePtr: number, xPtr: number, dtPtr: number, aPtr: number, bPtr: number, cPtr: number,
-    dPtr: number, zPtr: number, dStart: number, dEnd: number, dState: number,
+    dPtr: number, zPtr: number, dStart: number, dEnd: number, dState: number, gateRelu: number,
   ): void;
   /** End of the module's static data (must lie below KERNEL_RESERVED_BYTES). */
   heap_base(): number;

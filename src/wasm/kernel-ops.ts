@@ -30,7 +30,7 @@ export const OP = Object.freeze({
   /**
    * dt_proj + softplus and the selective scan step on channels [start, end), tokens in order:
    * type, dtPtr, wPtr, xPtr, xStrideBytes, biasPtr, yPtr, ssmStatePtr, xzPtr, xdblPtr, aPtr, dPtr, dInner,
-   * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan). dt, y: (nTok, dInner); xdbl: (nTok, dtRank + 2·dState).
+   * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan), gateRelu (0 = SiLU gate, 1 = ReLU). dt, y: (nTok, dInner); xdbl: (nTok, dtRank + 2·dState).
    */
   DT_SCAN: 3,
   /** Activations → Q8_0 blocks, tokens [start, end): yPtr, xPtr, n, yStrideBytes, xStrideBytes. */
@@ -117,7 +117,7 @@ export class OpRunner {
       case OP.DT_SCAN: {
         const kt = this.types[a[0]];
         const dtPtr = a[1], wPtr = a[2], xPtr = a[3], xs = a[4], biasPtr = a[5];
-        const dInner = a[12], dState = a[13], dtRank = a[14], nTok = a[15], parts = a[16];
+        const dInner = a[12], dState = a[13], dtRank = a[14], nTok = a[15], parts = a[16], gateRelu = a[17];
         if (parts & 1) {
           // dt = F.softplus(self.dt_proj(dt))
           if (nTok === 1) kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
@@ -132,7 +132,7 @@ export class OpRunner {
           for (let t = 0; t < nTok; t++) {
             const x = xz + t * 8 * dInner;
             const b = xdbl + t * xdblBytes + 4 * dtRank;
-            k.ssm_scan_step_f32(yPtr + t * 4 * dInner, ssmState, x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState);
+            k.ssm_scan_step_f32(yPtr + t * 4 * dInner, ssmState, x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState, gateRelu);
           }
         }
         return;

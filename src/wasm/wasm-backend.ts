@@ -464,6 +464,7 @@ export class WasmBackend implements ForwardBackend {
     a[14] = dtRank;
     a[15] = nTok;
     a[16] = split ? 1 : 3;
+    a[17] = this.config.gateActivation === 'relu' ? 1 : 0;
     this.dispatch(OP.DT_SCAN, dInner, ROW_CHUNK_ALIGN, FAMILY.dt_proj);
     if (split) {
       a[16] = 2;

@@ -22,7 +22,7 @@ const HF_130M = {
 
 const EXPECTED_130M = {
   arch: 'mamba', dModel: 768, nLayer: 24, nVocab: 50280, dInner: 1536, dState: 16, dConv: 4, dtRank: 48,
-  normEps: 1e-5, projBias: false, convBias: true, tieEmbeddings: true, contextLength: 1 << 20,
+  normEps: 1e-5, projBias: false, convBias: true, tieEmbeddings: true, contextLength: 1 << 20, gateActivation: 'silu',
 };
 
 test('state-spaces and HF configs of mamba-130m give the same hyperparameters', () => {

@@ -155,7 +155,7 @@ export function dtProjOracle(w: Float32Array, x: Float32Array, bias: Float32Arra
  */
 export function scanOracle(
   state: Float32Array, x: Float32Array, dt: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array,
-  D: Float32Array, z: Float32Array, dInner: number, dState: number,
+  D: Float32Array, z: Float32Array, dInner: number, dState: number, gateRelu = false,
 ): OracleResult & { state: Float64Array; stateScale: Float64Array } {
   const h = new Float64Array(dInner * dState);
   const hs = new Float64Array(dInner * dState);
@@ -172,7 +172,7 @@ export function scanOracle(
       acc += h[i] * C[n];
       accScale += hs[i] * Math.abs(C[n]);
     }
-    const g = silu(z[d]);
+    const g = gateRelu ? Math.max(z[d], 0) : silu(z[d]);
     want[d] = (acc + D[d] * x[d]) * g;
     scale[d] = (accScale + Math.abs(D[d] * x[d])) * Math.abs(g) + Math.abs(want[d]);
   }

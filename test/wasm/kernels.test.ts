@@ -289,8 +289,9 @@ describe('Mamba step kernels', () => {
     });
   }
 
-  test('ssm_scan_step_f32: dState tails, exp underflow, D skip, gate, channel ranges', () => {
+  test('ssm_scan_step_f32: dState tails, exp underflow, D skip, SiLU and ReLU gate, channel ranges', () => {
     const rand = mulberry32(41);
+    for (const gateRelu of [0, 1])
     for (const dState of [1, 3, 4, 5, 16, 19]) {
       for (const dInner of [1, 6]) {
         h.reset();
@@ -303,11 +304,11 @@ describe('Mamba step kernels', () => {
         const C = randomF32(rand, dState, { scale: 2 });
         const D = randomF32(rand, dInner);
         const z = randomF32(rand, dInner, { scale: 4 });
-        const o = scanOracle(state, x, dt, A, B, C, D, z, dInner, dState);
+        const o = scanOracle(state, x, dt, A, B, C, D, z, dInner, dState, gateRelu === 1);
         const ptrs = [x, dt, A, B, C, D, z].map((a) => h.put(a));
         const [xPtr, dtPtr, aPtr, bPtr, cPtr, dPtr, zPtr] = ptrs;
-        const run = (yPtr: number, sPtr: number, d0: number, d1: number) => h.k.ssm_scan_step_f32(yPtr, sPtr, xPtr, dtPtr, aPtr, bPtr, cPtr, dPtr, zPtr, d0, d1, dState);
-        const label = `dInner ${dInner}, dState ${dState}`;
+        const run = (yPtr: number, sPtr: number, d0: number, d1: number) => h.k.ssm_scan_step_f32(yPtr, sPtr, xPtr, dtPtr, aPtr, bPtr, cPtr, dPtr, zPtr, d0, d1, dState, gateRelu);
+        const label = `${gateRelu ? 'relu' : 'silu'} gate, dInner ${dInner}, dState ${dState}`;
         const sPtr = h.put(state);
         const yPtr = h.alloc(4 * dInner);
         run(yPtr, sPtr, 0, dInner);
