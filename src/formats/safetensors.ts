@@ -90,7 +90,7 @@ export async function readSafetensors(source: ByteSource): Promise<SafetensorsFi
       type,
       shape: dims,
       nBytes: end - begin,
-      read: () => source.read(dataStart + begin, end - begin),
+      read: (into?: Uint8Array) => source.read(dataStart + begin, end - begin, into),
     });
   }
   return { metadata, tensors, unsupported };

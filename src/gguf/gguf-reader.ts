@@ -205,7 +205,7 @@ export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
             type: t.type,
             shape: t.shape,
             nBytes: t.nBytes,
-            read: () => source.read(t.byteOffset, t.nBytes),
+            read: (into?: Uint8Array) => source.read(t.byteOffset, t.nBytes, into),
           })),
       };
     } catch (e) {

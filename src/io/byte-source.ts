@@ -8,8 +8,12 @@ export interface ByteSource {
   readonly name: string;
   /** Total size in bytes. */
   readonly size: number;
-  /** Reads exactly `length` bytes at `offset` (rejects if the range runs past `size`). */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads exactly `length` bytes at `offset` (rejects if the range runs past `size`). With `into` (of
+   * `length` bytes) the bytes land there — e.g. straight in WASM memory, with no copy on the JS heap — and
+   * `into` is returned.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -24,11 +28,15 @@ export class MemorySource implements ByteSource {
   constructor(readonly bytes: Uint8Array, readonly name = '<memory>') {
     this.size = bytes.byteLength;
   }
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new RangeError(`${this.name}: read [${offset}, ${offset + length}) past end ${this.size}`);
     }
-    return this.bytes.subarray(offset, offset + length);
+    const bytes = this.bytes.subarray(offset, offset + length);
+    if (!into) return bytes;
+    checkInto(into, length, this.name);
+    into.set(bytes);
+    return into;
   }
   async close(): Promise<void> {}
 }
@@ -51,4 +59,9 @@ export class MemorySink implements ByteSink {
     }
     return out;
   }
+}
+
+/** `into` must be exactly the requested length (a programming error otherwise). */
+export function checkInto(into: Uint8Array, length: number, name: string): void {
+  if (into.byteLength !== length) throw new RangeError(`${name}: read of ${length} bytes into a buffer of ${into.byteLength}`);
 }

@@ -121,7 +121,7 @@ function mapTensor(src: TensorEntry, e: ExpectedTensor, file: string): TensorEnt
     throw new TensorShapeError(`${file}: tensor \`${src.name}\` has shape ${shapeString(src.shape)}, expected ${shapeString(e.shape)} from config.json`);
   }
   if (!e.row.negExp) {
-    return { name: e.gguf, type: src.type, shape: e.shape, nBytes: src.nBytes, storageKey: src.storageKey, read: () => src.read() };
+    return { name: e.gguf, type: src.type, shape: e.shape, nBytes: src.nBytes, storageKey: src.storageKey, read: (into) => src.read(into) };
   }
   const n = numElements(e.shape);
   return {

@@ -17,8 +17,12 @@ export interface TensorEntry {
    * (PyTorch: storage key + offset + shape + strides). Equal keys mean equal data.
    */
   readonly storageKey?: string;
-  /** Reads the data: contiguous, row-major (last dim fastest), little-endian, in `type`. */
-  read(): Promise<Uint8Array>;
+  /**
+   * Reads the data: contiguous, row-major (last dim fastest), little-endian, in `type`. `into` (nBytes long)
+   * is a hint: formats that store the bytes as they are read them straight there and return it; others
+   * return their own buffer (the caller copies).
+   */
+  read(into?: Uint8Array): Promise<Uint8Array>;
 }
 
 export function numElements(shape: readonly number[]): number {

@@ -1,7 +1,7 @@
 /** ByteSource / ByteSink over local files (Node). Reads at offsets; never loads a whole file. */
 import { open, type FileHandle } from 'node:fs/promises';
 import { FileAccessError, ModelFormatError } from '../errors.js';
-import type { ByteSink, ByteSource } from '../io/byte-source.js';
+import { checkInto, type ByteSink, type ByteSource } from '../io/byte-source.js';
 
 function accessError(path: string, e: unknown, doing: string): FileAccessError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -36,13 +36,14 @@ export class FileSource implements ByteSource {
     return new FileSource(fh, path, st.size);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new ModelFormatError(this.name, `read of ${length} bytes at ${offset} runs past the end of the file (${this.size} bytes)`, {
         hint: 'the file is truncated',
       });
     }
-    const buf = new Uint8Array(length);
+    if (into) checkInto(into, length, this.name);
+    const buf = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);

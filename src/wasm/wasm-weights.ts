@@ -109,9 +109,14 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
     weights: { tokenEmbd, outputNorm, output, layers },
     async fill(memory, onTensor) {
       for (const { tensor: t, ptr, as } of placements) {
-        const bytes = await t.read();
-        if (as === 'copy') new Uint8Array(memory.buffer, ptr, bytes.byteLength).set(bytes);
-        else new Float32Array(memory.buffer, ptr, numElements(t.shape)).set(dequantize(bytes, t.type, numElements(t.shape)));
+        if (as === 'copy') {
+          // Straight from the file into WASM memory where the format allows (GGUF, safetensors): no JS copy.
+          const view = new Uint8Array(memory.buffer, ptr, t.nBytes);
+          const bytes = await t.read(view);
+          if (bytes !== view) view.set(bytes);
+        } else {
+          new Float32Array(memory.buffer, ptr, numElements(t.shape)).set(dequantize(await t.read(), t.type, numElements(t.shape)));
+        }
         onTensor?.(t.name);
       }
     },
