@@ -7,7 +7,10 @@ import { FileAccessError, UnsupportedError } from '../errors.js';
 import { WASM_FEATURES } from './wasm-features.js';
 import { WebAssemblyJS, type WasmMemory, type WasmModule } from './webassembly-api.js';
 
-/** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x is F32, or Q8_0 blocks for the quantized types. */
+/**
+ * out[r] = W[r, :] · x for r in [rowStart, rowEnd); x is F32, or Q8_0 blocks (Q8_0, Q4_0 weights), or Q8_K blocks
+ * (Q4_K, Q6_K, TQ1_0, TQ2_0 weights).
+ */
 export type MatvecKernel = (outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number) => void;
 /**
  * out[t, r] = W[r, :] · x[t, :] for r in [rowStart, rowEnd), t < nTok: token t's activations at
@@ -22,6 +25,8 @@ export type GemmKernel = (
 
 /** Q8_0 activations: 34 bytes per 32 values (block_q8_0). */
 export const Q8_0_ACTIVATION_BYTES = (n: number): number => (n / 32) * 34;
+/** Q8_K activations: 292 bytes per 256 values (block_q8_K: f32 d, int8 qs[256], int16 bsums[16]). */
+export const Q8_K_ACTIVATION_BYTES = (n: number): number => (n / 256) * 292;
 
 /** Per-thread GEMM scratch (assembly/gemm-common.ts GEMM_SCRATCH_BYTES). */
 export const GEMM_SCRATCH_BYTES = 16384;
@@ -36,16 +41,30 @@ export interface MambaKernels {
   matvec_f16_f32: MatvecKernel;
   matvec_q8_0_q8_0: MatvecKernel;
   matvec_q4_0_q8_0: MatvecKernel;
+  matvec_q4_k_q8_k: MatvecKernel;
+  matvec_q6_k_q8_k: MatvecKernel;
+  matvec_tq1_0_q8_k: MatvecKernel;
+  matvec_tq2_0_q8_k: MatvecKernel;
   gemm_f32_f32: GemmKernel;
   gemm_f16_f32: GemmKernel;
   gemm_q8_0_q8_0: GemmKernel;
   gemm_q4_0_q8_0: GemmKernel;
+  gemm_q4_k_q8_k: GemmKernel;
+  gemm_q6_k_q8_k: GemmKernel;
+  gemm_tq1_0_q8_k: GemmKernel;
+  gemm_tq2_0_q8_k: GemmKernel;
   /** y (n/32 Q8_0 blocks) ← x (n f32); n % 32 == 0. */
   quantize_row_q8_0(yPtr: number, xPtr: number, n: number): void;
+  /** y (n/256 Q8_K blocks) ← x (n f32); n % 256 == 0. */
+  quantize_row_q8_k(yPtr: number, xPtr: number, n: number): void;
   get_rows_f32: GetRowsKernel;
   get_rows_f16: GetRowsKernel;
   get_rows_q8_0: GetRowsKernel;
   get_rows_q4_0: GetRowsKernel;
+  get_rows_q4_k: GetRowsKernel;
+  get_rows_q6_k: GetRowsKernel;
+  get_rows_tq1_0: GetRowsKernel;
+  get_rows_tq2_0: GetRowsKernel;
   /** out (n) = rmsnorm(x) · w. */
   rms_norm_f32(outPtr: number, xPtr: number, wPtr: number, n: number, eps: number): void;
   /** hidden += delta; out = rmsnorm(hidden) · w. */

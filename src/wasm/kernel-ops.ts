@@ -8,7 +8,7 @@
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
 import type { DtProjKernel, GemmKernel, MambaKernels, MatvecKernel } from './kernel-module.js';
-import { WEIGHT_KERNELS, type WasmWeightType } from './weight-kernels.js';
+import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
 /** Weight types by id, as written in the argument words. */
 export const WEIGHT_TYPE_IDS: readonly WasmWeightType[] = Object.freeze(Object.keys(WEIGHT_KERNELS) as WasmWeightType[]);
@@ -33,7 +33,10 @@ export const OP = Object.freeze({
    * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan), gateRelu (0 = SiLU gate, 1 = ReLU). dt, y: (nTok, dInner); xdbl: (nTok, dtRank + 2·dState).
    */
   DT_SCAN: 3,
-  /** Activations → Q8_0 blocks, tokens [start, end): yPtr, xPtr, n, yStrideBytes, xStrideBytes. */
+  /**
+   * Activations → Q8_0 or Q8_K blocks, tokens [start, end): yPtr, xPtr, n, yStrideBytes, xStrideBytes,
+   * format (QUANTIZE_FORMAT).
+   */
   QUANTIZE: 4,
   /**
    * (hidden += delta,) out = rmsnorm(hidden) · w, tokens [start, end): outPtr, hiddenPtr, deltaPtr (0 = no add),
@@ -44,6 +47,9 @@ export const OP = Object.freeze({
 
 export type OpCode = (typeof OP)[keyof typeof OP];
 
+/** The QUANTIZE op's format word, per activation type. */
+export const QUANTIZE_FORMAT: Readonly<Record<Exclude<ActivationType, 'F32'>, number>> = Object.freeze({ Q8_0: 0, Q8_K: 1 });
+
 /** Argument words per op (the most of any op). */
 export const MAX_OP_ARGS = 18;
 
@@ -51,7 +57,8 @@ export const MAX_OP_ARGS = 18;
 interface TypeKernels {
   readonly matvec: MatvecKernel;
   readonly gemm: GemmKernel;
-  readonly dtProj: DtProjKernel;
+  /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
+  readonly dtProj: DtProjKernel | undefined;
 }
 
 /** Runs ops from argument words on one kernel instance (one per thread, all on the same memory). */
@@ -68,7 +75,7 @@ export class OpRunner {
   ) {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
-      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: k[row.dtProj] };
+      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj] };
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
   }
@@ -120,8 +127,10 @@ export class OpRunner {
         const dInner = a[12], dState = a[13], dtRank = a[14], nTok = a[15], parts = a[16], gateRelu = a[17];
         if (parts & 1) {
           // dt = F.softplus(self.dt_proj(dt))
-          if (nTok === 1) kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
-          else {
+          if (nTok === 1) {
+            if (!kt.dtProj) throw new Error(`no fused dt_proj kernel for weight type ${WEIGHT_TYPE_IDS[a[0]]}`);
+            kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
+          } else {
             kt.gemm(dtPtr, wPtr, xPtr, start, end, dtRank, nTok, 4 * dInner, xs, this.scratchPtr);
             for (let t = 0; t < nTok; t++) k.ssm_dt_softplus_f32(dtPtr + t * 4 * dInner, biasPtr, start, end);
           }
@@ -139,7 +148,8 @@ export class OpRunner {
       }
       case OP.QUANTIZE: {
         const yPtr = a[0], xPtr = a[1], n = a[2], ys = a[3], xs = a[4];
-        for (let t = start; t < end; t++) k.quantize_row_q8_0(yPtr + t * ys, xPtr + t * xs, n);
+        const quantizeRow = a[5] === QUANTIZE_FORMAT.Q8_K ? k.quantize_row_q8_k : k.quantize_row_q8_0;
+        for (let t = start; t < end; t++) quantizeRow(yPtr + t * ys, xPtr + t * xs, n);
         return;
       }
       case OP.RMS_NORM: {

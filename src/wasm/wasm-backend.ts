@@ -17,15 +17,18 @@ import type { ForwardBackend } from '../engine/forward-backend.js';
 import { MambaState } from '../engine/mamba-state.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
-import { GEMM_SCRATCH_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
-import { MAX_OP_ARGS, OP, OpRunner, WEIGHT_TYPE_IDS } from './kernel-ops.js';
+import { GEMM_SCRATCH_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
+import { MAX_OP_ARGS, OP, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
 import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
 import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
 import { planWeights, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
 import type { WasmMemory } from './webassembly-api.js';
-import { WEIGHT_KERNELS } from './weight-kernels.js';
+import { WEIGHT_KERNELS, type ActivationType } from './weight-kernels.js';
+
+/** Bytes of n activations quantized to `activation` (F32: none, they are used as they are). */
+const ACTIVATION_BYTES: Readonly<Record<ActivationType, (n: number) => number>> = { F32: () => 0, Q8_0: Q8_0_ACTIVATION_BYTES, Q8_K: Q8_K_ACTIVATION_BYTES };
 
 export interface WasmBackendOptions {
   onTensor?: (name: string) => void;
@@ -78,7 +81,8 @@ interface BoundMatrix extends WasmMatrix {
   /** Index in WEIGHT_TYPE_IDS (the ops' first argument word). */
   readonly typeId: number;
   readonly getRows: GetRowsKernel;
-  readonly quantizeInput: boolean;
+  /** What the input is quantized to before the product ('F32': used as it is). */
+  readonly activation: ActivationType;
 }
 
 interface BoundLayer extends Omit<WasmLayerWeights, 'ssmIn' | 'ssmX' | 'ssmDt' | 'ssmOut'> {
@@ -98,7 +102,7 @@ interface Scratch {
   readonly xdbl: number; //   (nChunk, dtRank + 2·dState) dt | B | C
   readonly dt: number; //     (nChunk, dInner)
   readonly y: number; //      (nChunk, dInner)
-  readonly xq: number; //     (nChunk, Q8_0 blocks of the current matrix input) (widest quantized input)
+  readonly xq: number; //     (nChunk, Q8_0 or Q8_K blocks of the current matrix input) (widest quantized input)
   readonly logits: number; // (nVocab)
   readonly state: number; //  working copy of a state that lives in JS memory
   readonly control: number; // the worker pool's control block (0 with one thread)
@@ -144,7 +148,7 @@ export class WasmBackend implements ForwardBackend {
   ) {
     const bind = (m: WasmMatrix): BoundMatrix => {
       const row = WEIGHT_KERNELS[m.type];
-      return { ...m, typeId: WEIGHT_TYPE_IDS.indexOf(m.type), getRows: k[row.getRows], quantizeInput: row.activation === 'Q8_0' };
+      return { ...m, typeId: WEIGHT_TYPE_IDS.indexOf(m.type), getRows: k[row.getRows], activation: row.activation };
     };
     this.tokenEmbd = bind(weights.tokenEmbd);
     this.output = bind(weights.output);
@@ -183,7 +187,7 @@ export class WasmBackend implements ForwardBackend {
     const planned = planWeights(arena, file);
     const w = planned.weights;
     const matrices = [w.tokenEmbd, w.output, ...w.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])];
-    const xqBytes = Math.max(0, ...matrices.filter((m) => WEIGHT_KERNELS[m.type].activation === 'Q8_0').map((m) => Q8_0_ACTIVATION_BYTES(m.nIn)));
+    const xqBytes = Math.max(0, ...matrices.map((m) => ACTIVATION_BYTES[WEIGHT_KERNELS[m.type].activation](m.nIn)));
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
     const s: Scratch = {
@@ -309,25 +313,26 @@ export class WasmBackend implements ForwardBackend {
     if (this.profile) this.profile.add(family, performance.now() - t0);
   }
 
-  /** nTok vectors of n floats (token stride xStrideBytes) → Q8_0 rows in s.xq; returns their stride. */
-  private quantize(xPtr: number, xStrideBytes: number, n: number, nTok: number): number {
+  /** nTok vectors of n floats (token stride xStrideBytes) → Q8_0 or Q8_K rows in s.xq; returns their stride. */
+  private quantize(activation: 'Q8_0' | 'Q8_K', xPtr: number, xStrideBytes: number, n: number, nTok: number): number {
     const a = this.a;
-    const stride = Q8_0_ACTIVATION_BYTES(n);
+    const stride = ACTIVATION_BYTES[activation](n);
     a[0] = this.s.xq;
     a[1] = xPtr;
     a[2] = n;
     a[3] = stride;
     a[4] = xStrideBytes;
+    a[5] = QUANTIZE_FORMAT[activation];
     this.dispatch(OP.QUANTIZE, nTok, TOKEN_CHUNK_ALIGN, FAMILY.quantize);
     return stride;
   }
 
-  /** out[t] (+ bias) ← W · x[t] for nTok tokens, quantizing x to Q8_0 first for the quantized types. */
+  /** out[t] (+ bias) ← W · x[t] for nTok tokens, quantizing x (Q8_0 or Q8_K) first for the quantized types. */
   private linear(m: BoundMatrix, outPtr: number, outStrideBytes: number, xPtr: number, xStrideBytes: number, nTok: number, biasPtr: number, family: number): void {
     let x = xPtr;
     let xs = xStrideBytes;
-    if (m.quantizeInput) {
-      xs = this.quantize(xPtr, xStrideBytes, m.nIn, nTok);
+    if (m.activation !== 'F32') {
+      xs = this.quantize(m.activation, xPtr, xStrideBytes, m.nIn, nTok);
       x = this.s.xq;
     }
     const a = this.a;
@@ -412,8 +417,8 @@ export class WasmBackend implements ForwardBackend {
     // x, z = xz.chunk(2, dim=-1); conv_state roll + x; x = act(sum(conv_state * conv1d.weight) + conv1d.bias)
     let x = s.normed;
     let xs = 4 * dModel;
-    if (lw.ssmIn.quantizeInput) {
-      xs = this.quantize(s.normed, 4 * dModel, dModel, nTok);
+    if (lw.ssmIn.activation !== 'F32') {
+      xs = this.quantize(lw.ssmIn.activation, s.normed, 4 * dModel, dModel, nTok);
       x = s.xq;
     }
     a[0] = lw.ssmIn.typeId;
@@ -443,8 +448,8 @@ export class WasmBackend implements ForwardBackend {
     // ssm_state = ssm_state·exp(dt⊗A) + x⊗(dt⊗B); y = ssm_state·C + D·x; y = y·act(z)   (nTok, dInner), in token order
     let dx = s.xdbl;
     let dxs = xdblBytes;
-    if (lw.ssmDt.quantizeInput) {
-      dxs = this.quantize(s.xdbl, xdblBytes, dtRank, nTok);
+    if (lw.ssmDt.activation !== 'F32') {
+      dxs = this.quantize(lw.ssmDt.activation, s.xdbl, xdblBytes, dtRank, nTok);
       dx = s.xq;
     }
     a[0] = lw.ssmDt.typeId;

@@ -1,7 +1,8 @@
 /**
  * Places a model's weights in the arena. Matrices (embedding, lm_head, in_proj, x_proj, dt_proj, out_proj)
- * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0: bytes copied as they are); other types
- * are decoded to F32. Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
+ * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K, TQ1_0, TQ2_0: bytes copied as
+ * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32.
+ * Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
  */
 import { dequantize } from '../ggml/dequantize.js';
 import type { MambaConfig } from '../model/mamba-config.js';
@@ -9,7 +10,7 @@ import type { ModelFile } from '../model/model-file.js';
 import { numElements, type TensorEntry } from '../model/tensor-entry.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { WasmMemory } from './webassembly-api.js';
-import { isWasmWeightType, type WasmWeightType } from './weight-kernels.js';
+import { isWasmWeightType, WEIGHT_KERNELS, type WasmWeightType } from './weight-kernels.js';
 
 /** A weight matrix (nRows, nIn) in wasm memory. */
 export interface WasmMatrix {
@@ -73,10 +74,11 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
     return ptr;
   };
   const optVector = (name: string): number => (file.tensor(name) ? vector(name) : 0);
-  const matrix = (name: string): WasmMatrix => {
+  /** `dtProj`: the matrix feeds the fused dt_proj kernel, which the 256-block types do not have. */
+  const matrix = (name: string, dtProj = false): WasmMatrix => {
     const t = tensor(name);
     const [nRows, nIn] = t.shape;
-    const keep = isWasmWeightType(t.type.name);
+    const keep = isWasmWeightType(t.type.name) && (!dtProj || WEIGHT_KERNELS[t.type.name].dtProj !== undefined);
     const type: WasmWeightType = keep ? (t.type.name as WasmWeightType) : 'F32';
     const ptr = arena.alloc(`weights.${name}`, keep ? t.nBytes : 4 * nRows * nIn);
     placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32' });
@@ -96,7 +98,7 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
       conv1d: vector(p + 'ssm_conv1d.weight'),
       conv1dBias: optVector(p + 'ssm_conv1d.bias'),
       ssmX: matrix(p + 'ssm_x.weight'),
-      ssmDt: matrix(p + 'ssm_dt.weight'),
+      ssmDt: matrix(p + 'ssm_dt.weight', true),
       ssmDtBias: vector(p + 'ssm_dt.bias'),
       ssmA: vector(p + 'ssm_a'),
       ssmD: vector(p + 'ssm_d'),

@@ -5,7 +5,10 @@
  */
 import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel } from './kernel-module.js';
 
-export type WasmWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
+export type WasmWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
+
+/** What a matvec's input is: F32 as it is, or quantized first (quantize_row_q8_0 / quantize_row_q8_k). */
+export type ActivationType = 'F32' | 'Q8_0' | 'Q8_K';
 
 /**
  * Names of the kernels starting with `P` whose signature is exactly T (signatures alone can coincide:
@@ -16,12 +19,16 @@ type KernelsOf<T, P extends string> = {
 }[keyof MambaKernels];
 
 export interface WeightKernelRow {
-  /** Activations fed to the matvec: F32 as they are, or quantized to Q8_0 blocks first (quantize_row_q8_0). */
-  readonly activation: 'F32' | 'Q8_0';
+  /** Activations fed to the matvec: F32 as they are, or quantized to Q8_0 / Q8_K blocks first. */
+  readonly activation: ActivationType;
   readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
   /** The same product for a chunk of tokens (prompt processing), bit-equal to `matvec` per token. */
   readonly gemm: KernelsOf<GemmKernel, 'gemm_'>;
-  readonly dtProj: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
+  /**
+   * dt_proj fused with softplus. Absent for the 256-blocks: dt_proj rows are dtRank long (16, 48…), never a
+   * multiple of 256, so no file stores dt_proj that way; the planner decodes such a matrix to F32.
+   */
+  readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
   readonly getRows: KernelsOf<GetRowsKernel, 'get_rows_'>;
 }
 
@@ -30,6 +37,10 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   F16: { activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16' },
   Q8_0: { activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0' },
   Q4_0: { activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0' },
+  Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
+  Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },
+  TQ1_0: { activation: 'Q8_K', matvec: 'matvec_tq1_0_q8_k', gemm: 'gemm_tq1_0_q8_k', getRows: 'get_rows_tq1_0' },
+  TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0' },
 });
 
 export function isWasmWeightType(name: string): name is WasmWeightType {

@@ -8,7 +8,11 @@ import { QK4_0, QK8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, dequantize } from '..
 import { f16ToF32, f32ToF16 } from '../../src/ggml/f16.js';
 import { ggmlType } from '../../src/ggml/ggml-type.js';
 import { silu, softplus } from '../../src/engine/reference-ops.js';
-import type { WasmWeightType } from '../../src/wasm/weight-kernels.js';
+import { dequantizeQ8_K, Q8_K_BLOCK_BYTES, quantizeQ8_K } from '../../src/quant/q8_k.js';
+import { QK_K } from '../../src/quant/qk-k.js';
+import { quantize } from '../../src/quant/quantize.js';
+import { QUANT_TRAITS } from '../../src/quant/quant-traits.js';
+import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const fr = Math.fround;
 
@@ -66,7 +70,7 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
   return out;
 }
 
-/** F32 values → bytes of `type` (the quantized types need length % 32 == 0). */
+/** F32 values → bytes of `type` (the quantized types need length % 32, or % 256 for the k-quants and ternary, == 0). */
 export function encodeAs(type: WasmWeightType, x: Float32Array): Uint8Array {
   switch (type) {
     case 'F32':
@@ -81,6 +85,8 @@ export function encodeAs(type: WasmWeightType, x: Float32Array): Uint8Array {
       return quantizeQ8_0(x);
     case 'Q4_0':
       return quantizeQ4_0(x);
+    default:
+      return quantize(x, ggmlType(type)); // the project's codecs (src/quant), as `mamba-ts quantize` writes
   }
 }
 
@@ -88,9 +94,86 @@ export function decodeAs(type: WasmWeightType, bytes: Uint8Array, n: number): Fl
   return dequantize(bytes, ggmlType(type), n);
 }
 
-/** The activation a matvec of this weight type sees: x itself, or x quantized to Q8_0 and decoded. */
+/** x quantized to Q8_K (the TS codec, ggml's quantize_row_q8_K_ref). */
+export function quantizeQ8_KBytes(x: Float32Array): Uint8Array {
+  const out = new Uint8Array((x.length / QK_K) * Q8_K_BLOCK_BYTES);
+  quantizeQ8_K(x, out);
+  return out;
+}
+
+/** The activation a matvec of this weight type sees: x itself, or x quantized to Q8_0 / Q8_K and decoded. */
 export function effectiveActivation(type: WasmWeightType, x: Float32Array): Float32Array {
-  return type === 'Q8_0' || type === 'Q4_0' ? decodeAs('Q8_0', quantizeQ8_0(x), x.length) : x;
+  switch (WEIGHT_KERNELS[type].activation) {
+    case 'F32':
+      return x;
+    case 'Q8_0':
+      return decodeAs('Q8_0', quantizeQ8_0(x), x.length);
+    case 'Q8_K': {
+      const out = new Float32Array(x.length);
+      dequantizeQ8_K(quantizeQ8_KBytes(x), out);
+      return out;
+    }
+  }
+}
+
+/** Byte offsets of the F16 scales in a block of the Q8_K-activation types: [d, dmin (Q4_K only)]. */
+const K_SCALE_OFFSETS: Partial<Record<WasmWeightType, readonly number[]>> = { Q4_K: [0, 2], Q6_K: [208], TQ1_0: [52], TQ2_0: [64] };
+
+/**
+ * Integer levels of a k-quant / ternary matrix: the codec's decode of a copy whose block scales are set to
+ * (d = 1, dmin = 0), i.e. sc·q (Q4_K), scale·(q − 32) (Q6_K), the trits (TQ1_0, TQ2_0) — exact small integers;
+ * and for Q4_K (d = 0, dmin = 1): −m of each weight's sub-block.
+ */
+function integerLevels(type: WasmWeightType, w: Uint8Array, n: number, d: number, dmin: number): Float32Array {
+  const tr = QUANT_TRAITS[type]!;
+  const offs = K_SCALE_OFFSETS[type]!;
+  const copy = w.slice();
+  const dv = new DataView(copy.buffer);
+  for (let b = 0; b < copy.length / tr.blockBytes; b++) {
+    dv.setUint16(b * tr.blockBytes + offs[0], f32ToF16(d), true);
+    if (offs.length > 1) dv.setUint16(b * tr.blockBytes + offs[1], f32ToF16(dmin), true);
+  }
+  return decodeAs(type, copy, n);
+}
+
+/**
+ * ggml's vec_dot_<type>_q8_K as our kernels compute it, in TS with every float operation rounded to f32:
+ * per 256-block the exact integer sums sumi = Σ level·q8 (and for Q4_K summ = Σ m·q8, which the kernel takes
+ * from Q8_K's bsums), then acc += (dx·d)·sumi − (dx·dmin)·summ (Q4_K), acc += (dx·d)·sumi (Q6_K),
+ * acc += sumi·(d·dx) (TQ1_0, TQ2_0), block after block. The kernels must match it bit for bit.
+ */
+export function ggmlDotQ8_K(type: WasmWeightType, w: Uint8Array, xq: Uint8Array, nOut: number, nIn: number): Float32Array {
+  const tr = QUANT_TRAITS[type]!;
+  const offs = K_SCALE_OFFSETS[type]!;
+  const levels = integerLevels(type, w, nOut * nIn, 1, 0);
+  const mins = type === 'Q4_K' ? integerLevels(type, w, nOut * nIn, 0, 1) : undefined;
+  const xv = new DataView(xq.buffer, xq.byteOffset, xq.byteLength);
+  const wv = new DataView(w.buffer, w.byteOffset, w.byteLength);
+  const nBlocks = nIn / QK_K;
+  const out = new Float32Array(nOut);
+  for (let r = 0; r < nOut; r++) {
+    let acc = 0;
+    for (let b = 0; b < nBlocks; b++) {
+      const wb = (r * nBlocks + b) * tr.blockBytes;
+      const dx = xv.getFloat32(b * Q8_K_BLOCK_BYTES, true);
+      let sumi = 0;
+      let summ = 0;
+      for (let j = 0; j < QK_K; j++) {
+        const q8 = xv.getInt8(b * Q8_K_BLOCK_BYTES + 4 + j);
+        const i = r * nIn + b * QK_K + j;
+        sumi += levels[i] * q8;
+        if (mins) summ += -mins[i] * q8;
+      }
+      const d = f16ToF32(wv.getUint16(wb + offs[0], true));
+      if (type === 'Q4_K') {
+        const dmin = f16ToF32(wv.getUint16(wb + offs[1], true));
+        acc = fr(acc + fr(fr(fr(dx * d) * fr(sumi)) - fr(fr(dx * dmin) * fr(summ))));
+      } else if (type === 'Q6_K') acc = fr(acc + fr(fr(dx * d) * fr(sumi)));
+      else acc = fr(acc + fr(fr(sumi) * fr(d * dx)));
+    }
+    out[r] = acc;
+  }
+  return out;
 }
 
 /** out = W · x (+ bias) over rows [0, nOut); scale = Σ|w·x| (+ |bias|). */

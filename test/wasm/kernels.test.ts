@@ -8,20 +8,25 @@ import assert from 'node:assert/strict';
 import { mulberry32 } from '../helpers/prng.js';
 import { KernelHarness } from './kernel-harness.js';
 import {
-  allHalves, convStepOracle, decodeAs, dtProjOracle, effectiveActivation, encodeAs, matvecOracle, quantizeQ8_0,
-  rmsNormOracle, scanOracle, type OracleResult,
+  allHalves, convStepOracle, decodeAs, dtProjOracle, effectiveActivation, encodeAs, ggmlDotQ8_K, matvecOracle,
+  quantizeQ8_0, quantizeQ8_KBytes, rmsNormOracle, scanOracle, type OracleResult,
 } from './kernel-oracles.js';
 import { KERNEL_TOLERANCES, type KernelName } from './tolerances.js';
 import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
-const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_0';
+const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation !== 'F32';
+const Q8_K_INPUT = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_K';
 /** Reduction lengths: every tail of the 16/4/1 loops for the float types; block counts for the quantized ones. */
 const N_IN: Record<WasmWeightType, number[]> = {
   F32: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
   F16: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
   Q8_0: [32, 64, 96, 160, 544],
   Q4_0: [32, 64, 96, 160, 544],
+  Q4_K: [256, 512, 768, 1024],
+  Q6_K: [256, 512, 768, 1024],
+  TQ1_0: [256, 512, 768, 1024],
+  TQ2_0: [256, 512, 768, 1024],
 };
 const N_OUT = [1, 2, 7, 13];
 
@@ -53,7 +58,20 @@ function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): 
 function randomF32(rand: () => number, n: number, opts: { scale?: number; zeroBlock?: boolean } = {}): Float32Array {
   const x = Float32Array.from({ length: n }, () => (2 * rand() - 1) * (opts.scale ?? 1));
   if (opts.zeroBlock && n >= 64) x.fill(0, 32, 64);
+  if (opts.zeroBlock && n >= 768) x.fill(0, 256, 512); // a whole 256-block
   return x;
+}
+
+/** x (F32 at xPtr) quantized to the activation format of `type` in fresh harness memory; returns its pointer. */
+function quantizeInput(type: WasmWeightType, xPtr: number, n: number): number {
+  if (Q8_K_INPUT(type)) {
+    const p = h.alloc((n / 256) * 292);
+    h.k.quantize_row_q8_k(p, xPtr, n);
+    return p;
+  }
+  const p = h.alloc((n / 32) * 34);
+  h.k.quantize_row_q8_0(p, xPtr, n);
+  return p;
 }
 
 let h: KernelHarness;
@@ -79,15 +97,13 @@ describe('matvec', () => {
           const oracle = matvecOracle(decodeAs(type, wBytes, nOut * nIn), effectiveActivation(type, x), nOut, nIn);
           const wPtr = h.put(wBytes);
           const xPtr = h.put(x);
-          let inPtr = xPtr;
-          if (QUANTIZED(type)) {
-            inPtr = h.alloc((nIn / 32) * 34);
-            h.k.quantize_row_q8_0(inPtr, xPtr, nIn);
-          }
+          const inPtr = QUANTIZED(type) ? quantizeInput(type, xPtr, nIn) : xPtr;
           const outPtr = h.alloc(4 * nOut);
           h.k[kernel](outPtr, wPtr, inPtr, 0, nOut, nIn);
           const full = h.f32(outPtr, nOut);
           check(kernel, full, oracle, `${nOut}×${nIn}`);
+          // the Q8_K-input kernels also have the bits of ggml's integer formula (computed in TS)
+          if (Q8_K_INPUT(type)) exact(full, ggmlDotQ8_K(type, wBytes, h.bytes(inPtr, (nIn / 256) * 292), nOut, nIn), `${kernel} ${nOut}×${nIn} vs ggml's formula`);
           // rows [1, nOut−1) only: the others keep the sentinel, the computed ones are bit-equal
           if (nOut > 2) {
             const part = h.alloc(4 * nOut);
@@ -151,12 +167,50 @@ describe('quantize_row_q8_0', () => {
   });
 });
 
+describe('quantize_row_q8_k', () => {
+  test('byte-identical to quantizeQ8_K: random blocks, zero blocks, ties to even, the signed max, blocks independent', () => {
+    const rand = mulberry32(6);
+    for (const n of [256, 512, 1536]) {
+      h.reset();
+      const x = randomF32(rand, n, { scale: 3, zeroBlock: true });
+      if (n >= 1536) {
+        // block 2: max −127 → iscale = 1, so x rounds as it is: exact halves go to even
+        x.fill(0.25, 512, 768);
+        x.set([-127, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, 126.5, -126.5, 125.5], 512);
+        // blocks 3 and 4: +a and −a share the largest magnitude; the first one is the signed max
+        x[768 + 5] = 7;
+        x[768 + 9] = -7;
+        x[1024 + 5] = -7;
+        x[1024 + 9] = 7;
+        x.fill(0, 1280, 1536); // block 5: all zero
+      }
+      const xPtr = h.put(x);
+      const nBytes = (n / 256) * 292;
+      const yPtr = h.alloc(nBytes);
+      h.k.quantize_row_q8_k(yPtr, xPtr, n);
+      const want = quantizeQ8_KBytes(x);
+      exact(h.bytes(yPtr, nBytes), want, `quantize_row_q8_k n=${n}`);
+      if (n >= 1536) {
+        const q = Int8Array.from(h.bytes(yPtr + 2 * 292 + 4, 11));
+        exact(q, [-127, 0, 2, 2, 0, -2, -2, 4, 126, -126, 126], 'ties to even');
+        const d = (blk: number) => new DataView(h.bytes(yPtr + blk * 292, 4).buffer).getFloat32(0, true);
+        assert.ok(d(3) < 0 && d(4) > 0, `d = max / −127 with the first signed max: ${d(3)}, ${d(4)}`);
+        exact(h.bytes(yPtr + 5 * 292, 292), new Uint8Array(292), 'an all-zero block is 292 zero bytes');
+        // the last blocks alone (pointer offsets) give the same bytes as the whole row
+        const tail = h.alloc(nBytes - 292);
+        h.k.quantize_row_q8_k(tail, xPtr + 4 * 256, n - 256);
+        exact(h.bytes(tail, nBytes - 292), h.bytes(yPtr + 292, nBytes - 292), 'blocks are independent');
+      }
+    }
+  });
+});
+
 describe('get_rows', () => {
   for (const type of TYPES) {
     const kernel = WEIGHT_KERNELS[type].getRows;
     test(`${kernel}: exact decode of one row`, () => {
       const rand = mulberry32(3);
-      for (const n of QUANTIZED(type) ? [32, 96] : [1, 7, 64]) {
+      for (const n of Q8_K_INPUT(type) ? [256, 512] : QUANTIZED(type) ? [32, 96] : [1, 7, 64]) {
         h.reset();
         const nRows = 5;
         const bytes = encodeAs(type, randomF32(rand, nRows * n, { scale: 4 }));
@@ -258,6 +312,7 @@ describe('Mamba step kernels', () => {
 
   for (const type of TYPES) {
     const kernel = WEIGHT_KERNELS[type].dtProj;
+    if (kernel === undefined) continue; // the 256-block types: dt_proj is never stored in them (weight-kernels.ts)
     test(`${kernel}: softplus threshold, tails, row ranges`, () => {
       const rand = mulberry32(31);
       for (const dtRank of QUANTIZED(type) ? [32, 64] : [1, 3, 4, 17, 48]) {

@@ -28,18 +28,35 @@ export const KERNEL_TOLERANCES = {
   // exact i32 block sums scaled in f32, vs f64 on the same dequantized bytes (x = dequant(quant(x))).
   matvec_q8_0_q8_0: F32_REDUCTION,
   matvec_q4_0_q8_0: F32_REDUCTION,
+  // Q8_K activations (256-blocks): exact i32 super-block sums, one f32 scale-and-add per block; also bit-equal
+  // to ggml's formula computed in TS (kernel-oracles.ts ggmlDotQ8_K). Measured: Q4_K 1.4e-8, Q6_K 9.9e-9,
+  // TQ1_0 1.2e-8, TQ2_0 1.2e-8.
+  matvec_q4_k_q8_k: F32_REDUCTION,
+  matvec_q6_k_q8_k: F32_REDUCTION,
+  matvec_tq1_0_q8_k: F32_REDUCTION,
+  matvec_tq2_0_q8_k: F32_REDUCTION,
   // GEMM (prompt chunks): each (row, token) bit-equal to the matvec of its type on that token (gemm.test.ts),
   // so they inherit the matvec rows above exactly.
   gemm_f32_f32: { metric: 'exact', tol: 0 },
   gemm_f16_f32: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
+  gemm_q4_k_q8_k: { metric: 'exact', tol: 0 },
+  gemm_q6_k_q8_k: { metric: 'exact', tol: 0 },
+  gemm_tq1_0_q8_k: { metric: 'exact', tol: 0 },
+  gemm_tq2_0_q8_k: { metric: 'exact', tol: 0 },
   // bit-equal to the TS codec (f32 arithmetic, ties to even).
   quantize_row_q8_0: { metric: 'exact', tol: 0 },
+  // byte-identical to src/quant/q8_k.ts quantizeQ8_K (ggml's quantize_row_q8_K_ref).
+  quantize_row_q8_k: { metric: 'exact', tol: 0 },
   get_rows_f32: { metric: 'exact', tol: 0 },
   get_rows_f16: { metric: 'exact', tol: 0 },
   get_rows_q8_0: { metric: 'exact', tol: 0 },
   get_rows_q4_0: { metric: 'exact', tol: 0 },
+  get_rows_q4_k: { metric: 'exact', tol: 0 },
+  get_rows_q6_k: { metric: 'exact', tol: 0 },
+  get_rows_tq1_0: { metric: 'exact', tol: 0 },
+  get_rows_tq2_0: { metric: 'exact', tol: 0 },
   // sum of squares in f32, then x·scale·w: relative to |out| (scale = |out|).
   rms_norm_f32: F32_REDUCTION,
   add_rms_norm_f32: F32_REDUCTION,
@@ -73,6 +90,14 @@ export const MODEL_TOLERANCES = {
   Q8_0: 5e-2,
   Q4_0: 5e-2,
   mixed: 5e-2,
+  // random d_model-256 model (k-quant-model.test.ts), Q8_K activations vs F32 in the scalar path: measured
+  // 1.05e-2 (Q4_K), 1.05e-2 (Q6_K), 1.6e-2 (TQ1_0, TQ2_0), 1.1e-2 (mixed with Q8_0, F16); vs
+  // Q8ActivationReference ≤ 4.5e-7 at every position (no flips).
+  Q4_K: 5e-2,
+  Q6_K: 5e-2,
+  TQ1_0: 5e-2,
+  TQ2_0: 5e-2,
+  'k-mixed': 5e-2,
 } as const;
 
 /**
