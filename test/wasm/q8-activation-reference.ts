@@ -1,8 +1,8 @@
 /**
  * A second oracle for quantized models: the scalar reference forward pass (src/engine/mamba-reference.ts,
  * same loops, f64 accumulation) with ggml's activation quantization. Every matvec whose weights are Q8_0 or
- * Q4_0 reads its input quantized to Q8_0 and decoded again, as the WASM kernels (and ggml) compute it; the
- * lines marked `// Q8_0 input` are the only difference from MambaReference. It lets the WASM backend be
+ * Q4_0 reads its input quantized to Q8_0 and decoded again, Q4_K, Q6_K, TQ1_0, TQ2_0 to Q8_K, as the WASM
+ * kernels (and ggml) compute it; the lines marked `// Q8_0 input` are the only difference from MambaReference. It lets the WASM backend be
  * checked tightly on quantized files, where MambaReference (F32 activations) differs by ~1e-2.
  */
 import type { ForwardBackend } from '../../src/engine/forward-backend.js';
@@ -11,13 +11,12 @@ import { loadWeightsF32, type MambaLayerWeights, type MambaWeights } from '../..
 import { matvec, rmsnorm, silu, softplus } from '../../src/engine/reference-ops.js';
 import type { MambaConfig } from '../../src/model/mamba-config.js';
 import type { ModelFile } from '../../src/model/model-file.js';
-import { decodeAs, quantizeQ8_0 } from './kernel-oracles.js';
-
-const QUANTIZED = new Set(['Q8_0', 'Q4_0']);
+import { isWasmWeightType } from '../../src/wasm/weight-kernels.js';
+import { effectiveActivation } from './kernel-oracles.js';
 
 export class Q8ActivationReference implements ForwardBackend {
   readonly name = 'scalar-q8-activations';
-  private readonly quantized: (name: string) => boolean;
+  private readonly types: Map<string, string>;
   private readonly c: MambaConfig;
   private readonly hidden: Float32Array;
   private readonly normed: Float32Array;
@@ -32,7 +31,7 @@ export class Q8ActivationReference implements ForwardBackend {
     private readonly w: MambaWeights,
     types: Map<string, string>,
   ) {
-    this.quantized = (name) => QUANTIZED.has(types.get(name) ?? 'F32');
+    this.types = types;
     const c = (this.c = config);
     this.hidden = new Float32Array(c.dModel);
     this.normed = new Float32Array(c.dModel);
@@ -49,7 +48,8 @@ export class Q8ActivationReference implements ForwardBackend {
 
   /** The input a matvec on tensor `name` sees. */
   private input(name: string, x: Float32Array): Float32Array {
-    return this.quantized(name) ? decodeAs('Q8_0', quantizeQ8_0(x), x.length) : x; // Q8_0 input
+    const type = this.types.get(name) ?? 'F32';
+    return isWasmWeightType(type) ? effectiveActivation(type, x) : x; // Q8_0 / Q8_K input
   }
 
   step(token: number, state: MambaState, logits?: Float32Array): void {
