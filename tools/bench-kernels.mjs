@@ -2,7 +2,7 @@
 /**
  * Quick micro-benchmark of the WASM kernels (one thread): memory bandwidth of the F32/F16 matvec (GB/s of
  * weights streamed) and the integer dot throughput of the Q8_0/Q4_0 matvecs (GMAC/s), on matrices larger
- * than the caches. Optionally the time per token of a model (`--model FILE.gguf`). A few seconds in all.
+ * than the caches; the k-quant and ternary matvecs (Q8_K activations) too. Optionally the time per token of a model (`--model FILE.gguf`). A few seconds in all.
  *
  *   npm run build && node tools/bench-kernels.mjs [--rows 4096] [--cols 4096] [--reps 5] [--model m.gguf]
  */
@@ -18,21 +18,26 @@ const nIn = Number(opts.cols);
 const reps = Number(opts.reps);
 
 const TYPES = [
-  { type: 'F32', kernel: 'matvec_f32_f32', rowBytes: 4 * nIn, quantized: false },
-  { type: 'F16', kernel: 'matvec_f16_f32', rowBytes: 2 * nIn, quantized: false },
-  { type: 'Q8_0', kernel: 'matvec_q8_0_q8_0', rowBytes: (nIn / 32) * 34, quantized: true },
-  { type: 'Q4_0', kernel: 'matvec_q4_0_q8_0', rowBytes: (nIn / 32) * 18, quantized: true },
+  { type: 'F32', kernel: 'matvec_f32_f32', rowBytes: 4 * nIn, quantize: null },
+  { type: 'F16', kernel: 'matvec_f16_f32', rowBytes: 2 * nIn, quantize: null },
+  { type: 'Q8_0', kernel: 'matvec_q8_0_q8_0', rowBytes: (nIn / 32) * 34, quantize: 'quantize_row_q8_0' },
+  { type: 'Q4_0', kernel: 'matvec_q4_0_q8_0', rowBytes: (nIn / 32) * 18, quantize: 'quantize_row_q8_0' },
+  // nIn % 256 == 0
+  { type: 'Q4_K', kernel: 'matvec_q4_k_q8_k', rowBytes: (nIn / 256) * 144, quantize: 'quantize_row_q8_k' },
+  { type: 'Q6_K', kernel: 'matvec_q6_k_q8_k', rowBytes: (nIn / 256) * 210, quantize: 'quantize_row_q8_k' },
+  { type: 'TQ1_0', kernel: 'matvec_tq1_0_q8_k', rowBytes: (nIn / 256) * 54, quantize: 'quantize_row_q8_k' },
+  { type: 'TQ2_0', kernel: 'matvec_tq2_0_q8_k', rowBytes: (nIn / 256) * 66, quantize: 'quantize_row_q8_k' },
 ];
 
 const maxBytes = Math.max(...TYPES.map((t) => t.rowBytes)) * nOut;
-const total = KERNEL_RESERVED_BYTES + maxBytes + 8 * nIn + 4 * nOut + 1024;
+const total = KERNEL_RESERVED_BYTES + maxBytes + 4 * nIn + (nIn / 256) * 292 + 4 * nOut + 1024;
 const pages = Math.ceil(total / 65536);
 const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
 const k = await instantiateKernels(await loadKernelModule({ shared: false }), memory);
 const wPtr = KERNEL_RESERVED_BYTES;
 const xPtr = wPtr + maxBytes;
 const xqPtr = xPtr + 4 * nIn;
-const outPtr = xqPtr + (nIn / 32) * 34 + 64;
+const outPtr = xqPtr + (nIn / 256) * 292 + 64;
 
 // Weights: random bytes with sane F16 scales / halves (no inf/NaN); x: uniform [-1, 1].
 let seed = 1;
@@ -56,8 +61,8 @@ function time(fn) {
 console.log(`matvec ${nOut}×${nIn}, best of ${reps}, one thread`);
 for (const t of TYPES) {
   const ms = time(() => {
-    if (t.quantized) k.quantize_row_q8_0(xqPtr, xPtr, nIn);
-    k[t.kernel](outPtr, wPtr, t.quantized ? xqPtr : xPtr, 0, nOut, nIn);
+    if (t.quantize) k[t.quantize](xqPtr, xPtr, nIn);
+    k[t.kernel](outPtr, wPtr, t.quantize ? xqPtr : xPtr, 0, nOut, nIn);
   });
   const gbs = (t.rowBytes * nOut) / (ms * 1e6);
   const gmacs = (nOut * nIn) / (ms * 1e6);
