@@ -79,10 +79,17 @@ const P3: f32 = 4.1665795894e-2;
 const P4: f32 = 1.6666665459e-1;
 const P5: f32 = 5.0000001201e-1;
 
+// n = round(x·log2e) by the magic-number trick: adding 1.5·2^23 rounds to an integer (nearest, ties to even,
+// as f32x4.nearest) and leaves n in the low mantissa bits, so 2^n needs no float → int conversion
+// (i32x4.trunc_sat is a long instruction sequence on x64). Exact for |x·log2e| < 2^22: always, after the clamp.
+const ROUND_MAGIC: f32 = 12582912.0; // 1.5 · 2^23
+const ROUND_MAGIC_BITS: i32 = 0x4b400000;
+
+/** exp(r)·2^n for the reduced argument: the shared body of the exps below. */
 @inline
-export function exp_f32x4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const fx = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+function exp_core_f32x4(xc: v128): v128 {
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const fx = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(LN2_LO)));
   let p = f32x4.add(f32x4.mul(f32x4.splat(P0), r), f32x4.splat(P1));
@@ -90,18 +97,43 @@ export function exp_f32x4(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
-  let y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  y = f32x4.mul(y, scale);
-  y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
-  return v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(EXP_HI)));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+@inline
+export function exp_f32x4(x: v128): v128 {
+  const y = exp_core_f32x4(f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI)));
+  const lo = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+  return v128.bitselect(f32x4.splat(Infinity), lo, f32x4.gt(x, f32x4.splat(EXP_HI)));
+}
+
+/**
+ * exp_f32x4 for arguments ≤ 0 (the scan's dt·A: dt > 0, A = −exp(A_log) < 0), without the overflow select:
+ * the same bits as exp_f32x4 there. A positive argument (a corrupt A) saturates at exp(EXP_HI) instead of +inf.
+ */
+@inline
+export function exp_nonpos_f32x4(x: v128): v128 {
+  const y = exp_core_f32x4(f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI)));
+  return v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
 }
 
 /** Scalar twin of exp_f32x4: the same operations, the same bits. */
 @inline
 export function exp_f32(x: f32): f32 {
-  const xc = min<f32>(max<f32>(x, EXP_LO), EXP_HI);
-  const fx = nearest<f32>(xc * LOG2E);
+  if (x < EXP_LO) return 0;
+  if (x > EXP_HI) return Infinity;
+  return exp_nonpos_f32(x);
+}
+
+/** Scalar twin of exp_nonpos_f32x4. */
+@inline
+export function exp_nonpos_f32(x: f32): f32 {
+  if (x < EXP_LO) return 0;
+  const xc = min<f32>(x, EXP_HI);
+  const t = xc * LOG2E + ROUND_MAGIC;
+  const fx = t - ROUND_MAGIC;
   let r = xc - fx * LN2_HI;
   r = r - fx * LN2_LO;
   let p = P0 * r + P1;
@@ -109,11 +141,8 @@ export function exp_f32(x: f32): f32 {
   p = p * r + P3;
   p = p * r + P4;
   p = p * r + P5;
-  let y = p * (r * r) + r + 1;
-  y = y * reinterpret<f32>((<i32>fx + 127) << 23);
-  if (x < EXP_LO) return 0;
-  if (x > EXP_HI) return Infinity;
-  return y;
+  const y = p * (r * r) + r + 1;
+  return y * reinterpret<f32>((reinterpret<i32>(t) - ROUND_MAGIC_BITS + 127) << 23);
 }
 
 /** SiLU(x) = x · sigmoid(x) = x / (1 + exp(−x)). */

@@ -33,50 +33,13 @@ export function dot_q8_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
 }
 
 /**
- * dot_q8_0_q8_0 of two weight rows with one x, sharing each x block's load, widening and scale: per row the
- * same operations in the same order, so the same bits as two single-row dots.
- */
-@inline
-function dot2_q8_0_q8_0(o: usize, w0Ptr: usize, w1Ptr: usize, xPtr: usize, nBlocks: i32): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  for (let b = 0; b < nBlocks; b++) {
-    const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
-    const x0 = v128.load(x, 2);
-    const x1 = v128.load(x, 18);
-    const x0l = i16x8.extend_low_i8x16_s(x0);
-    const x0h = i16x8.extend_high_i8x16_s(x0);
-    const x1l = i16x8.extend_low_i8x16_s(x1);
-    const x1h = i16x8.extend_high_i8x16_s(x1);
-    const dx = f16_to_f32_finite(load<u16>(x));
-    const w = w0Ptr + <usize>b * Q8_0_BLOCK_BYTES;
-    const v = w1Ptr + <usize>b * Q8_0_BLOCK_BYTES;
-    const p0 = v128.load(w, 2);
-    const p1 = v128.load(w, 18);
-    const q0 = v128.load(v, 2);
-    const q1 = v128.load(v, 18);
-    const s0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p0), x0h));
-    const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p1), x1h));
-    const t0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q0), x0h));
-    const t1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q1), x1h));
-    a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * dx)));
-    a1 = f32x4.add(a1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(t0, t1)), f32x4.splat(f16_to_f32_finite(load<u16>(v)) * dx)));
-  }
-  store<f32>(o, hsum_f32x4(a0));
-  store<f32>(o + 4, hsum_f32x4(a1));
-}
-
-/**
- * out[r] = W[r, :] · x for r in [rowStart, rowEnd), two rows at a time; x already quantized
- * (quantize_row_q8_0), nIn % 32 == 0.
+ * out[r] = W[r, :] · x for r in [rowStart, rowEnd), one row at a time; x already quantized
+ * (quantize_row_q8_0), nIn % 32 == 0. One row at a time streams the weights sequentially: measured on a
+ * 50280×768 matrix (41 MB, read from DRAM as in a decode step) 8.6 GMAC/s against 6.4 for two interleaved
+ * rows sharing the x widening (which wins only when the matrix sits in cache: 11.2 against 9.0).
  */
 export function matvec_q8_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * Q8_0_BLOCK_BYTES;
-  let r = rowStart;
-  for (; r + 2 <= rowEnd; r += 2) {
-    const w = wPtr + <usize>r * rowBytes;
-    dot2_q8_0_q8_0(outPtr + (<usize>r << 2), w, w + rowBytes, xPtr, nBlocks);
-  }
-  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q8_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+  for (let r = rowStart; r < rowEnd; r++) store<f32>(outPtr + (<usize>r << 2), dot_q8_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
 }
