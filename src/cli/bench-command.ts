@@ -96,7 +96,8 @@ function benchPrompt(n: number, nVocab: number): number[] {
 
 /** One run: prefill the prompt, then nGen steps (greedy token fed back). Times in ms. */
 function runOnce(b: ForwardBackend, prompt: readonly number[], nGen: number): { promptMs: number; decodeMs: number } {
-  const state = new MambaState(b.config);
+  // As generation does (MambaModel.newSequence): a state living in the backend when it has a slot.
+  const state = b.acquireState?.() ?? new MambaState(b.config);
   const logits = new Float32Array(b.config.nVocab);
   let promptMs = 0;
   if (prompt.length > 0) {
@@ -110,7 +111,9 @@ function runOnce(b: ForwardBackend, prompt: readonly number[], nGen: number): { 
     b.step(id, state, logits);
     id = argmax(logits);
   }
-  return { promptMs, decodeMs: performance.now() - t1 };
+  const decodeMs = performance.now() - t1;
+  b.releaseState?.(state);
+  return { promptMs, decodeMs };
 }
 
 function profileTable(title: string, entries: readonly OpProfileEntry[], nTokens: number): string {
@@ -179,7 +182,7 @@ export const benchCommand: Command = {
       }
       let opProfile: BenchResult['op_profile'];
       if (values['profile-ops'] && wasm) {
-        const state = new MambaState(c);
+        const state = wasm.acquireState() ?? new MambaState(c);
         const logits = new Float32Array(c.nVocab);
         wasm.setProfiling(true);
         if (nPrompt > 0) wasm.prefill(prompt, state, logits);
@@ -191,6 +194,7 @@ export const benchCommand: Command = {
           id = argmax(logits);
         }
         opProfile = { prefill, decode: wasm.opProfile() };
+        wasm.releaseState(state);
         wasm.setProfiling(false);
       }
       const st = statSync(path);

@@ -12,6 +12,14 @@ export interface ForwardBackend {
   step(token: number, state: MambaState, logits?: Float32Array): void;
   /** Feeds a run of tokens (prompt processing); writes the logits after the last one when given. */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void;
+  /**
+   * A zeroed state that lives inside the backend (WASM memory), stepped in place with no copy per token,
+   * or undefined when the backend has none free (then any MambaState works, copied in and out per call).
+   * The backend takes the slot back when the state is garbage-collected, or at `releaseState`.
+   */
+  acquireState?(): MambaState | undefined;
+  /** Gives an acquired state's slot back now (the state must not be used afterwards). */
+  releaseState?(state: MambaState): void;
   /** Threads computing each step (absent: one). */
   readonly nThreads?: number;
   /** Releases what memory alone does not (worker threads); the backend cannot compute afterwards. */

@@ -116,8 +116,14 @@ export class MambaModel {
     await this.backend.dispose?.();
   }
 
+  /** A new, empty sequence; its state lives in the backend's memory while a slot is free (no copies per token). */
   newSequence(sampling: Partial<SamplingOptions> = {}): Sequence {
-    return new Sequence(this.config, sampling);
+    return new Sequence(this.config, sampling, this.backend.acquireState?.());
+  }
+
+  /** Frees a sequence's backend state slot now instead of when it is garbage-collected; it cannot be fed afterwards. */
+  releaseSequence(seq: Sequence): void {
+    this.backend.releaseState?.(seq.state);
   }
 
   /** Feeds tokens into a sequence (a pending token first); afterwards `seq.logits` predicts the next one. */

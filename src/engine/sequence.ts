@@ -26,8 +26,9 @@ export class Sequence {
   pendingToken: number | undefined;
   hasLogits = false;
 
-  constructor(config: MambaConfig, sampling: Partial<SamplingOptions> = {}) {
-    this.state = new MambaState(config);
+  /** `state`: a zeroed state to use (e.g. one living in the backend's memory); default a new one. */
+  constructor(config: MambaConfig, sampling: Partial<SamplingOptions> = {}, state?: MambaState) {
+    this.state = state ?? new MambaState(config);
     this.logits = new Float32Array(config.nVocab);
     this.sampler = new Sampler(config.nVocab, sampling);
   }

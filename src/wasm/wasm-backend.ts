@@ -36,7 +36,10 @@ export interface WasmBackendOptions {
   sharedMemory?: boolean;
   /** The kernel module's bytes, for a host that fetched dist/kernels/mamba-kernels.wasm itself. */
   kernelBytes?: Uint8Array;
-  /** States reserved in wasm memory for `createState` (stepped in place, no copy). Default 1. */
+  /**
+   * States reserved in wasm memory for `acquireState` / `createState` (stepped in place, no copy per token).
+   * Default 4 (1 when a state is over 8 MiB).
+   */
   residentStates?: number;
   /** Threads computing each op, the caller included (default 1); capped by `maxThreadsFor(config)`. */
   threads?: number;
@@ -132,7 +135,11 @@ export class WasmBackend implements ForwardBackend {
   private readonly aF32: Float32Array;
   /** memory.buffer, fixed: the memory never grows. */
   private readonly buffer: ArrayBufferLike;
-  private nextResident = 0;
+  /** Resident state slots not handed out (indices into residentPtrs), and the owner of each handed-out one. */
+  private readonly freeSlots: number[];
+  private readonly slotOf = new WeakMap<MambaState, number>();
+  /** Takes a slot back when the state holding it is garbage-collected. */
+  private readonly slotReaper = new FinalizationRegistry<number>((slot) => this.freeSlots.push(slot));
   private profile: OpProfile | undefined;
 
   private constructor(
@@ -154,6 +161,7 @@ export class WasmBackend implements ForwardBackend {
     this.output = bind(weights.output);
     this.outputNormPtr = weights.outputNorm;
     this.layers = weights.layers.map((l) => ({ ...l, ssmIn: bind(l.ssmIn), ssmX: bind(l.ssmX), ssmDt: bind(l.ssmDt), ssmOut: bind(l.ssmOut) }));
+    this.freeSlots = residentPtrs.map((_, i) => residentPtrs.length - 1 - i);
     this.logitsView = new Float32Array(memory.buffer, s.logits, config.nVocab);
     const nStateFloats = MambaState.nFloats(config);
     this.stateView = new Float32Array(memory.buffer, s.state, nStateFloats);
@@ -206,7 +214,8 @@ export class WasmBackend implements ForwardBackend {
       gemm: nChunk > 1 ? arena.alloc('scratch.gemm', nThreads * GEMM_SCRATCH_BYTES) : 0,
     };
     const residentPtrs: number[] = [];
-    for (let i = 0; i < (opts.residentStates ?? 1); i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
+    const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
+    for (let i = 0; i < nResident; i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
 
     const memory = arena.createMemory(shared);
     const kernels = await instantiateKernels(module, memory);
@@ -252,15 +261,35 @@ export class WasmBackend implements ForwardBackend {
 
   /**
    * A state that lives in wasm memory (one of `residentStates` slots, zeroed): stepped in place, no copies.
-   * Use it like any MambaState; it stays valid as long as this backend.
+   * Use it like any MambaState. Throws when every slot is taken (see `acquireState`).
    */
   createState(): MambaState {
-    if (this.nextResident >= this.residentPtrs.length) {
+    const state = this.acquireState();
+    if (!state) {
       throw new UnsupportedError(`all ${this.residentPtrs.length} wasm-resident state slots are in use`, { hint: 'raise residentStates when creating the backend' });
     }
-    const data = new Float32Array(this.buffer, this.residentPtrs[this.nextResident++], MambaState.nFloats(this.config));
+    return state;
+  }
+
+  /** A zeroed resident state, or undefined when all slots are taken; the slot returns when the state is collected. */
+  acquireState(): MambaState | undefined {
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return undefined;
+    const data = new Float32Array(this.buffer, this.residentPtrs[slot], MambaState.nFloats(this.config));
     data.fill(0);
-    return new MambaState(this.config, { data });
+    const state = new MambaState(this.config, { data });
+    this.slotOf.set(state, slot);
+    this.slotReaper.register(state, slot, state);
+    return state;
+  }
+
+  /** Returns an acquired state's slot now (the state must not be used afterwards); other states are ignored. */
+  releaseState(state: MambaState): void {
+    const slot = this.slotOf.get(state);
+    if (slot === undefined) return;
+    this.slotOf.delete(state);
+    this.slotReaper.unregister(state);
+    this.freeSlots.push(slot);
   }
 
   step(token: number, state: MambaState, logits?: Float32Array): void {

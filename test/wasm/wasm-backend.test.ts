@@ -149,6 +149,28 @@ describe('state, prefill and memory', () => {
     assert.throws(() => wasm.step(0, new MambaState({ ...wasm.config, nLayer: 1 }), new Float32Array(n)), RangeError);
   });
 
+  test('resident state slots: acquired zeroed until none is free, released slots come back', async () => {
+    const file = await openModel(fixture('models', 'tiny', 'hf'));
+    const wasm = await WasmBackend.create(file, { residentStates: 2 });
+    await file.close();
+    const a = wasm.acquireState()!;
+    const b = wasm.acquireState()!;
+    assert.ok(a && b && a.data.byteOffset !== b.data.byteOffset);
+    assert.equal(wasm.acquireState(), undefined, 'both slots taken');
+    const logits = new Float32Array(wasm.config.nVocab);
+    wasm.step(3, a, logits);
+    assert.ok(a.data.some((v) => v !== 0));
+    wasm.releaseState(a);
+    wasm.releaseState(new MambaState(wasm.config)); // not a slot: ignored
+    const c = wasm.acquireState()!;
+    assert.equal(c.data.byteOffset, a.data.byteOffset, 'the released slot is reused');
+    assert.ok(c.data.every((v) => v === 0), 'and zeroed');
+    assert.equal(wasm.acquireState(), undefined);
+    wasm.releaseState(b);
+    wasm.releaseState(c);
+    await wasm.dispose();
+  });
+
   test('stepping without logits advances the state the same way', async () => {
     const file = await openModel(fixture('models', 'tiny', 'hf'));
     const { scalar, wasm } = await loadBoth(file);
@@ -169,6 +191,6 @@ describe('state, prefill and memory', () => {
     const sum = Object.values(r.regions).reduce((x, y) => x + y, 0);
     assert.ok(sum <= r.totalBytes && r.totalBytes - sum < 65536 + 64 * 200, JSON.stringify(r));
     assert.equal(r.regions.logits, 4 * wasm.config.nVocab);
-    assert.equal(r.regions.state, 2 * 4 * MambaState.nFloats(wasm.config)); // working slot + one resident
+    assert.equal(r.regions.state, 5 * 4 * MambaState.nFloats(wasm.config)); // working slot + four resident (the default)
   });
 });
