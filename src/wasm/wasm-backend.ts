@@ -21,8 +21,9 @@ import { GEMM_SCRATCH_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATI
 import { MAX_OP_ARGS, OP, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
 import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
 import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
-import { KERNEL_RESERVED_BYTES, WasmArena } from './wasm-arena.js';
+import { KERNEL_RESERVED_BYTES, WASM_MAX_PAGES, WASM_PAGE_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
+import { checkMemoryFits } from './memory-fit.js';
 import { planWeights, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
 import type { WasmMemory } from './webassembly-api.js';
 import { WEIGHT_KERNELS, type ActivationType } from './weight-kernels.js';
@@ -41,6 +42,8 @@ export interface WasmBackendOptions {
    * Default 4 (1 when a state is over 8 MiB).
    */
   residentStates?: number;
+  /** Most WebAssembly memory to use (default and maximum: wasm32's 4 GiB; a browser on a small device may allow less). */
+  memoryLimitBytes?: number;
   /** Threads computing each op, the caller included (default 1); capped by `maxThreadsFor(config)`. */
   threads?: number;
   /** Where the extra threads come from (Node: `nodeKernelWorkerFactory`); required when threads > 1. */
@@ -217,6 +220,10 @@ export class WasmBackend implements ForwardBackend {
     const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
     for (let i = 0; i < nResident; i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
 
+    const matrixBytes = arena.blocks
+      .filter((blk) => blk.label.startsWith('weights.') && file.tensor(blk.label.slice('weights.'.length))?.shape.length === 2)
+      .reduce((n, blk) => n + blk.nBytes, 0);
+    checkMemoryFits(file, arena.nBytes, Math.min(opts.memoryLimitBytes ?? Infinity, WASM_MAX_PAGES * WASM_PAGE_BYTES), matrixBytes);
     const memory = arena.createMemory(shared);
     const kernels = await instantiateKernels(module, memory);
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);

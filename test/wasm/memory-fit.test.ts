@@ -4,6 +4,9 @@ import { UnsupportedError } from '../../src/errors.js';
 import { ggmlType } from '../../src/ggml/ggml-type.js';
 import type { ModelFile } from '../../src/model/model-file.js';
 import { checkMemoryFits } from '../../src/wasm/memory-fit.js';
+import { openModel } from '../../src/node/open-model.js';
+import { WasmBackend } from '../../src/wasm/wasm-backend.js';
+import { fixture } from '../helpers/paths.js';
 
 /** Just what checkMemoryFits reads: a mamba-2.8b-shaped F32 file (d_model 2560, 64 layers, vocab 50280). */
 function fakeModel(): ModelFile {
@@ -28,4 +31,23 @@ test('a model over the 4 GiB wasm32 limit: the error names the types that fit an
     return true;
   });
   assert.doesNotThrow(() => checkMemoryFits(file, 2 ** 32, 2 ** 32, matrixBytes));
+});
+
+test('the backend checks before allocating: an F32 model over the limit names Q8_0 / Q4_0', async () => {
+  const file = await openModel(fixture('models', 'tiny', 'hf'));
+  try {
+    const ok = await WasmBackend.create(file);
+    const total = ok.memoryReport.totalBytes;
+    const weights = ok.memoryReport.regions.weights;
+    await ok.dispose();
+    // Room for everything but half the F32 weights: Q8_0 (a quarter of F32, plus scales) fits.
+    await assert.rejects(WasmBackend.create(file, { memoryLimitBytes: total - weights / 2 }), (e: unknown) => {
+      assert.ok(e instanceof UnsupportedError, String(e));
+      assert.match(e.message, /WebAssembly memory.*As .*Q8_0 .* it would fit/);
+      assert.match(String(e.hint), /mamba-ts convert .* OUT\.gguf --type (f16|q8_0)/);
+      return true;
+    });
+  } finally {
+    await file.close();
+  }
 });
