@@ -55,7 +55,7 @@ export function dot_q4_k_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
       const sm1 = scale_min_k4(w + 4, 2 * i + 1);
       const xi = x + Q8_K_QS + (<usize>i << 6);
       const lo = dot32(v128.and(q0, mask), v128.and(q1, mask), xi);
-      const hi = dot32(i8x16.shr_u(q0, 4), i8x16.shr_u(q1, 4), xi + 32);
+      const hi = dot32(v128.and(i16x8.shr_u(q0, 4), mask), v128.and(i16x8.shr_u(q1, 4), mask), xi + 32); // i16 shift + mask: one instruction less than i8x16.shr_u
       sumi = i32x4.add(sumi, i32x4.add(i32x4.mul(lo, i32x4.splat(sm0 & 0xff)), i32x4.mul(hi, i32x4.splat(sm1 & 0xff))));
       const bs = x + Q8_K_BSUMS + (<usize>i << 3);
       summ += (sm0 >> 8) * (<i32>load<i16>(bs) + <i32>load<i16>(bs, 2)) + (sm1 >> 8) * (<i32>load<i16>(bs, 4) + <i32>load<i16>(bs, 6));

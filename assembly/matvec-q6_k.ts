@@ -1,6 +1,7 @@
 /**
  * Q6_K weights × Q8_K activations, as ggml's vec_dot_q6_K_q8_K: per 256-weight super-block the integer sum
  *   sumi = Σ_j scales[j] · Σ_{l<16} (q6[16j + l] − 32) · q8[16j + l]     (exact in i32: ≤ 128·32·127·256 < 2^31)
+ * computed as Σ_j scales[j] · (Σ q6 · q8 − 32 · bsums[j]) (the − 32 from Q8_K's 16-sums, once per block)
  * then, in f32, acc += (dx·d)·sumi, block after block: one fixed order per row.
  *
  *   block_q6_K: u8 ql[128] | u8 qh[64] | i8 scales[16] | f16 d   (210 bytes)
@@ -8,7 +9,7 @@
  *     high 2 bits = bits 2k..2k+1 of qh[32h + l]; sub-block j = weights 16j .. 16j+15
  */
 import { f16_to_f32, f16_to_f32_finite } from './common';
-import { Q8_K_BLOCK_BYTES, Q8_K_QS, QK_K } from './quantize-q8_k';
+import { Q8_K_BLOCK_BYTES, Q8_K_BSUMS, Q8_K_QS, QK_K } from './quantize-q8_k';
 
 export const Q6_K_BLOCK_BYTES: i32 = 210;
 const QH: i32 = 128;
@@ -34,9 +35,10 @@ function scaled(acc: v128, a: v128, b: v128, sc: usize): v128 {
 @inline
 export function dot_q6_k_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
   let acc: f32 = 0;
+  // bytes are shifted as i16 lanes (one instruction; i8x16 shifts are emulated) and masked: the mask drops
+  // the bits that crossed from the neighbouring byte
   const m4 = i8x16.splat(0x0f);
   const m2 = i8x16.splat(0x30);
-  const c32 = i8x16.splat(32);
   for (let b = 0; b < nBlocks; b++) {
     const w = wPtr + <usize>b * Q6_K_BLOCK_BYTES;
     const x = xPtr + <usize>b * Q8_K_BLOCK_BYTES + Q8_K_QS;
@@ -53,22 +55,30 @@ export function dot_q6_k_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
       const h0 = v128.load(qh);
       const h1 = v128.load(qh, 16);
       // k = 0: low nibbles of ql[0..31], qh bits 0-1
-      let a = i8x16.sub(v128.or(v128.and(l0, m4), v128.and(i8x16.shl(h0, 4), m2)), c32);
-      let c = i8x16.sub(v128.or(v128.and(l1, m4), v128.and(i8x16.shl(h1, 4), m2)), c32);
+      let a = v128.or(v128.and(l0, m4), v128.and(i16x8.shl(h0, 4), m2));
+      let c = v128.or(v128.and(l1, m4), v128.and(i16x8.shl(h1, 4), m2));
       sumi = scaled(sumi, dot16(a, xh), dot16(c, xh + 16), sc);
       // k = 1: low nibbles of ql[32..63], qh bits 2-3
-      a = i8x16.sub(v128.or(v128.and(l2, m4), v128.and(i8x16.shl(h0, 2), m2)), c32);
-      c = i8x16.sub(v128.or(v128.and(l3, m4), v128.and(i8x16.shl(h1, 2), m2)), c32);
+      a = v128.or(v128.and(l2, m4), v128.and(i16x8.shl(h0, 2), m2));
+      c = v128.or(v128.and(l3, m4), v128.and(i16x8.shl(h1, 2), m2));
       sumi = scaled(sumi, dot16(a, xh + 32), dot16(c, xh + 48), sc + 2);
       // k = 2: high nibbles of ql[0..31], qh bits 4-5
-      a = i8x16.sub(v128.or(i8x16.shr_u(l0, 4), v128.and(h0, m2)), c32);
-      c = i8x16.sub(v128.or(i8x16.shr_u(l1, 4), v128.and(h1, m2)), c32);
+      a = v128.or(v128.and(i16x8.shr_u(l0, 4), m4), v128.and(h0, m2));
+      c = v128.or(v128.and(i16x8.shr_u(l1, 4), m4), v128.and(h1, m2));
       sumi = scaled(sumi, dot16(a, xh + 64), dot16(c, xh + 80), sc + 4);
       // k = 3: high nibbles of ql[32..63], qh bits 6-7
-      a = i8x16.sub(v128.or(i8x16.shr_u(l2, 4), v128.and(i8x16.shr_u(h0, 2), m2)), c32);
-      c = i8x16.sub(v128.or(i8x16.shr_u(l3, 4), v128.and(i8x16.shr_u(h1, 2), m2)), c32);
+      a = v128.or(v128.and(i16x8.shr_u(l2, 4), m4), v128.and(i16x8.shr_u(h0, 2), m2));
+      c = v128.or(v128.and(i16x8.shr_u(l3, 4), m4), v128.and(i16x8.shr_u(h1, 2), m2));
       sumi = scaled(sumi, dot16(a, xh + 96), dot16(c, xh + 112), sc + 6);
     }
+    // the − 32 of every weight: Σ_j scales[j] · 32 · bsums[j]
+    const scales = v128.load(w + SCALES);
+    const bs = x - Q8_K_QS + Q8_K_BSUMS;
+    const c = i32x4.add(
+      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), v128.load(bs)),
+      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), v128.load(bs, 16)),
+    );
+    sumi = i32x4.sub(sumi, i32x4.shl(c, 5));
     const si = (i32x4.extract_lane(sumi, 0) + i32x4.extract_lane(sumi, 1)) + (i32x4.extract_lane(sumi, 2) + i32x4.extract_lane(sumi, 3));
     const d: f32 = load<f32>(x - Q8_K_QS) * f16_to_f32_finite(load<u16>(w, D));
     acc = acc + d * <f32>si;

@@ -23,6 +23,7 @@ export function dot16_i8(w: v128, x: usize): v128 {
 @inline
 export function dot_tq2_0_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
   let acc: f32 = 0;
+  // 2-bit fields: shifted as i16 lanes (i8x16 shifts are emulated) and masked to the field
   const m3 = i8x16.splat(3);
   const one = i8x16.splat(1);
   for (let b = 0; b < nBlocks; b++) {
@@ -36,12 +37,12 @@ export function dot_tq2_0_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
       const xi = x + (<usize>i << 7);
       s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(q0, m3), one), xi));
       s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(q1, m3), one), xi + 16));
-      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(i8x16.shr_u(q0, 2), m3), one), xi + 32));
-      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i8x16.shr_u(q1, 2), m3), one), xi + 48));
-      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(i8x16.shr_u(q0, 4), m3), one), xi + 64));
-      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i8x16.shr_u(q1, 4), m3), one), xi + 80));
-      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(i8x16.shr_u(q0, 6), one), xi + 96));
-      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(i8x16.shr_u(q1, 6), one), xi + 112));
+      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q0, 2), m3), one), xi + 32));
+      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q1, 2), m3), one), xi + 48));
+      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q0, 4), m3), one), xi + 64));
+      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q1, 4), m3), one), xi + 80));
+      s0 = i32x4.add(s0, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q0, 6), m3), one), xi + 96));
+      s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q1, 6), m3), one), xi + 112));
     }
     const s = i32x4.add(s0, s1);
     const si = (i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1)) + (i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3));
