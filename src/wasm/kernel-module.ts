@@ -34,6 +34,11 @@ export const GEMM_SCRATCH_BYTES = 16384;
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
 /** out (n) f32 ← row `row` of W (nRows, n). */
 export type GetRowsKernel = (outPtr: number, wPtr: number, row: number, n: number) => void;
+/**
+ * Prepares a matvec's x for a faster kernel of the same bits (once per matvec, into a per-thread buffer):
+ * returns 1, or 0 when x does not allow it (then the plain kernel runs on x).
+ */
+export type PrepareKernel = (yPtr: number, xPtr: number, n: number) => number;
 
 /** The module's exports (assembly/index.ts). */
 export interface MambaKernels {
@@ -41,6 +46,12 @@ export interface MambaKernels {
   matvec_f16_f32: MatvecKernel;
   matvec_q8_0_q8_0: MatvecKernel;
   matvec_q4_0_q8_0: MatvecKernel;
+  /** matvec_f16_f32 on x·2^112 (f16_prescale_x): the same bits, faster widening. */
+  matvec_f16_f32_prescaled: MatvecKernel;
+  f16_prescale_x: PrepareKernel;
+  /** matvec_q8_0_q8_0 on x widened to i16 once (widen_q8_0): the same bits. */
+  matvec_q8_0_q8_0_widened: MatvecKernel;
+  widen_q8_0: PrepareKernel;
   matvec_q4_k_q8_k: MatvecKernel;
   matvec_q6_k_q8_k: MatvecKernel;
   matvec_tq1_0_q8_k: MatvecKernel;

@@ -7,7 +7,7 @@
  *
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
-import type { DtProjKernel, GemmKernel, MambaKernels, MatvecKernel } from './kernel-module.js';
+import { GEMM_SCRATCH_BYTES, type DtProjKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
 /** Weight types by id, as written in the argument words. */
@@ -56,6 +56,9 @@ export const MAX_OP_ARGS = 18;
 /** The kernels of one weight type, bound. */
 interface TypeKernels {
   readonly matvec: MatvecKernel;
+  /** The same bits on x prepared once per call (weight-kernels.ts `prepared`). */
+  readonly prepare: PrepareKernel | undefined;
+  readonly preparedMatvec: MatvecKernel | undefined;
   readonly gemm: GemmKernel;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
@@ -65,19 +68,34 @@ interface TypeKernels {
 export class OpRunner {
   private readonly types: readonly TypeKernels[];
   private readonly argsF32: Float32Array;
+  private readonly preparedPtr: number;
 
   constructor(
     private readonly k: MambaKernels,
     /** The argument words (MAX_OP_ARGS), shared with the dispatcher. */
     readonly args: Int32Array,
-    /** This thread's GEMM_SCRATCH_BYTES in wasm memory (0 = none). */
+    /**
+     * This thread's scratch in wasm memory (0 = none): GEMM_SCRATCH_BYTES for the GEMMs, then room for the
+     * prepared x of the largest matvec (WasmBackend sizes it).
+     */
     private readonly scratchPtr = 0,
   ) {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
-      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj] };
+      const p = row.prepared;
+      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec] };
     });
+    this.preparedPtr = scratchPtr === 0 ? 0 : scratchPtr + GEMM_SCRATCH_BYTES;
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
+  }
+
+  /**
+   * out = W · x on rows [start, end): through the type's prepared kernel when it has one (x prepared into this
+   * thread's scratch; the same bits), else the plain matvec.
+   */
+  private matvec(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, start: number, end: number, nIn: number): void {
+    if (kt.prepare && this.preparedPtr !== 0 && kt.prepare(this.preparedPtr, xPtr, nIn) === 1) kt.preparedMatvec!(outPtr, wPtr, this.preparedPtr, start, end, nIn);
+    else kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
   }
 
   /** Runs `op` on [start, end) with the current argument words. */
@@ -88,7 +106,7 @@ export class OpRunner {
       case OP.LINEAR: {
         const kt = this.types[a[0]];
         const outPtr = a[1], wPtr = a[2], xPtr = a[3], nIn = a[4], nTok = a[5], os = a[6], biasPtr = a[8];
-        if (nTok === 1) kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
+        if (nTok === 1) this.matvec(kt, outPtr, wPtr, xPtr, start, end, nIn);
         else kt.gemm(outPtr, wPtr, xPtr, start, end, nIn, nTok, os, a[7], this.scratchPtr);
         if (biasPtr !== 0) for (let t = 0; t < nTok; t++) k.add_f32(outPtr + t * os, biasPtr, start, end);
         return;
@@ -101,8 +119,8 @@ export class OpRunner {
         if (parts & 1) {
           // xz = self.in_proj(hidden_states): x rows [start, end) and the matching z rows
           if (nTok === 1) {
-            kt.matvec(xz, wPtr, xPtr, start, end, nIn);
-            kt.matvec(xz, wPtr, xPtr, dInner + start, dInner + end, nIn);
+            this.matvec(kt, xz, wPtr, xPtr, start, end, nIn);
+            this.matvec(kt, xz, wPtr, xPtr, dInner + start, dInner + end, nIn);
           } else {
             kt.gemm(xz, wPtr, xPtr, start, end, nIn, nTok, os, xs, this.scratchPtr);
             kt.gemm(xz, wPtr, xPtr, dInner + start, dInner + end, nIn, nTok, os, xs, this.scratchPtr);

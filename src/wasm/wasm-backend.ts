@@ -112,7 +112,9 @@ interface Scratch {
   readonly logits: number; // (nVocab)
   readonly state: number; //  working copy of a state that lives in JS memory
   readonly control: number; // the worker pool's control block (0 with one thread)
-  readonly gemm: number; //   (nThreads, GEMM_SCRATCH_BYTES) each thread's GEMM scratch (0 without prompt chunks)
+  /** Each thread's own scratch (nThreads × threadScratchBytes): GEMM_SCRATCH_BYTES for the GEMMs, then the prepared x of a matvec. */
+  readonly threadScratch: number;
+  readonly threadScratchBytes: number;
 }
 
 export interface WasmMemoryReport {
@@ -199,6 +201,8 @@ export class WasmBackend implements ForwardBackend {
     const w = planned.weights;
     const matrices = [w.tokenEmbd, w.output, ...w.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])];
     const xqBytes = Math.max(0, ...matrices.map((m) => ACTIVATION_BYTES[WEIGHT_KERNELS[m.type].activation](m.nIn)));
+    const preparedBytes = Math.max(0, ...matrices.map((m) => WEIGHT_KERNELS[m.type].prepared?.bytes(m.nIn) ?? 0));
+    const threadScratchBytes = Math.ceil((GEMM_SCRATCH_BYTES + preparedBytes) / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
     const s: Scratch = {
@@ -214,7 +218,8 @@ export class WasmBackend implements ForwardBackend {
       logits: f32('logits', c.nVocab),
       state: f32('state.working', stateFloats),
       control: nThreads > 1 ? arena.alloc('scratch.control', CONTROL_BYTES) : 0,
-      gemm: nChunk > 1 ? arena.alloc('scratch.gemm', nThreads * GEMM_SCRATCH_BYTES) : 0,
+      threadScratch: arena.alloc('scratch.threads', nThreads * threadScratchBytes),
+      threadScratchBytes,
     };
     const residentPtrs: number[] = [];
     const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
@@ -229,7 +234,7 @@ export class WasmBackend implements ForwardBackend {
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
     await planned.fill(memory, opts.onTensor);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
-    const scratchOf = (thread: number) => (s.gemm === 0 ? 0 : s.gemm + thread * GEMM_SCRATCH_BYTES);
+    const scratchOf = (thread: number) => s.threadScratch + thread * threadScratchBytes;
     if (nThreads === 1) return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, new OpRunner(kernels, new Int32Array(MAX_OP_ARGS), scratchOf(0)), undefined);
     const runner = new OpRunner(kernels, KernelPool.argsView(memory, s.control), scratchOf(0));
     const pool = await KernelPool.create({

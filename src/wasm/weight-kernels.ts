@@ -3,7 +3,7 @@
  * which kernels compute with it and what the activations are converted to. A matrix of any other type is
  * decoded to F32 at load. Adding a type = one row here + its kernel files in assembly/.
  */
-import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel } from './kernel-module.js';
+import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel, PrepareKernel } from './kernel-module.js';
 
 export type WasmWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
 
@@ -30,12 +30,23 @@ export interface WeightKernelRow {
    */
   readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
   readonly getRows: KernelsOf<GetRowsKernel, 'get_rows_'>;
+  /**
+   * A faster matvec of the same bits on x prepared once per call into a per-thread buffer of
+   * `bytes(nIn)` (the decode path; the GEMMs don't use it).
+   */
+  readonly prepared?: { readonly prepare: KernelsOf<PrepareKernel, ''>; readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>; readonly bytes: (nIn: number) => number };
 }
 
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
   F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
-  F16: { activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16' },
-  Q8_0: { activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0' },
+  F16: {
+    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
+    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', bytes: (n) => 4 * n },
+  },
+  Q8_0: {
+    activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+  },
   Q4_0: { activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0' },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },

@@ -141,6 +141,50 @@ describe('matvec', () => {
   });
 });
 
+describe('prepared matvecs (decode path): the bits of the plain kernel', () => {
+  for (const type of TYPES) {
+    const row = WEIGHT_KERNELS[type];
+    const prepared = row.prepared;
+    if (!prepared) continue;
+    test(`${prepared.prepare} + ${prepared.matvec} = ${row.matvec}: every tail, row ranges`, () => {
+      const rand = mulberry32(23);
+      for (const nIn of N_IN[type]) {
+        for (const nOut of N_OUT) {
+          h.reset();
+          const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
+          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= 300;
+          if (type === 'F16') wF32[0] = 3e-7; // an F16 subnormal
+          const wPtr = h.put(encodeAs(type, wF32));
+          const xPtr = h.put(randomF32(rand, nIn, { scale: 2, zeroBlock: true }));
+          const inPtr = QUANTIZED(type) ? quantizeInput(type, xPtr, nIn) : xPtr;
+          const plain = h.alloc(4 * nOut);
+          h.k[row.matvec](plain, wPtr, inPtr, 0, nOut, nIn);
+          const prep = h.alloc(prepared.bytes(nIn));
+          assert.equal(h.k[prepared.prepare](prep, inPtr, nIn), 1);
+          const fast = h.alloc(4 * nOut);
+          h.k[prepared.matvec](fast, wPtr, prep, 0, 1, nIn);
+          h.k[prepared.matvec](fast, wPtr, prep, 1, nOut, nIn);
+          exact(h.f32(fast, nOut), h.f32(plain, nOut), `${prepared.matvec} ${nOut}×${nIn}`);
+        }
+      }
+    });
+  }
+
+  test('f16_prescale_x refuses an x whose scaling would overflow (|x| ≥ 2^15) or NaN: the caller runs the plain kernel', () => {
+    for (const bad of [32768, -1e30, Number.NaN, Infinity]) {
+      for (const at of [0, 5, 16]) {
+        h.reset();
+        const x = new Float32Array(17).fill(0.5);
+        x[at] = bad;
+        const xPtr = h.put(x);
+        assert.equal(h.k.f16_prescale_x(h.alloc(4 * 17), xPtr, 17), 0, `x[${at}] = ${bad}`);
+      }
+    }
+    h.reset();
+    assert.equal(h.k.f16_prescale_x(h.alloc(4 * 17), h.put(new Float32Array(17).fill(32767.9)), 17), 1);
+  });
+});
+
 describe('quantize_row_q8_0', () => {
   test('bit-equal to the codec; ties to even; zero blocks; blocks independent', () => {
     const rand = mulberry32(5);
