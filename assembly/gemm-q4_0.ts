@@ -22,7 +22,7 @@ function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, n
     const xb = x + <usize>b * Q8_0_BLOCK_BYTES;
     const q = v128.load(w, 2);
     const q0 = i8x16.sub(v128.and(q, mask), eight); // weights 0..15
-    const q1 = i8x16.sub(i8x16.shr_u(q, 4), eight); // weights 16..31
+    const q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight); // weights 16..31
     const w0l = i16x8.extend_low_i8x16_s(q0);
     const w0h = i16x8.extend_high_i8x16_s(q0);
     const w1l = i16x8.extend_low_i8x16_s(q1);

@@ -20,7 +20,7 @@ export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
     const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
     const q = v128.load(w, 2);
     const w0 = i8x16.sub(v128.and(q, mask), eight); // weights 0..15
-    const w1 = i8x16.sub(i8x16.shr_u(q, 4), eight); // weights 16..31
+    const w1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight); // weights 16..31
     const x0 = v128.load(x, 2);
     const x1 = v128.load(x, 18);
     const s0 = i32x4.add(
@@ -58,9 +58,9 @@ function dot2_q4_0_q8_0(o: usize, w0Ptr: usize, w1Ptr: usize, xPtr: usize, nBloc
     const p = v128.load(w, 2);
     const q = v128.load(v, 2);
     const p0 = i8x16.sub(v128.and(p, mask), eight);
-    const p1 = i8x16.sub(i8x16.shr_u(p, 4), eight);
+    const p1 = i8x16.sub(v128.and(i16x8.shr_u(p, 4), mask), eight);
     const q0 = i8x16.sub(v128.and(q, mask), eight);
-    const q1 = i8x16.sub(i8x16.shr_u(q, 4), eight);
+    const q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
     const s0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p0), x0h));
     const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p1), x1h));
     const t0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q0), x0h));
@@ -85,4 +85,56 @@ export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowSta
     dot2_q4_0_q8_0(outPtr + (<usize>r << 2), w, w + rowBytes, xPtr, nBlocks);
   }
   if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The prepared path (decode): x widened once per call by widen_q8_0 (matvec-q8_0.ts: i16 values, then f32
+// scales), nibbles split with an i16 shift and a mask (V8 emulates i8x16 shifts), two rows per x block.
+// Same integer sums, scales and order: the bits of matvec_q4_0_q8_0. Measured (one thread, busy machine,
+// best of 8): 9.5 against 8.7 GMAC/s streaming a 50280×768 matrix, 9.6 against 8.9 cached.
+
+/** Block b of a Q4_0 row against widened x: the exact i32 lane sums of dot_q4_0_q8_0. */
+@inline
+function q4_block_widened(w: usize, xw: usize): v128 {
+  const mask = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  const q = v128.load(w, 2);
+  const p0 = i8x16.sub(v128.and(q, mask), eight);
+  const p1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
+  const s0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p0), v128.load(xw)), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p0), v128.load(xw, 16)));
+  const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p1), v128.load(xw, 32)), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p1), v128.load(xw, 48)));
+  return i32x4.add(s0, s1);
+}
+
+/** matvec_q4_0_q8_0 on x prepared by widen_q8_0 (same bits). */
+export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  const nBlocks = nIn / QK8_0;
+  const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
+  const scales = xwPtr + (<usize>nBlocks << 6);
+  let r = rowStart;
+  for (; r + 2 <= rowEnd; r += 2) {
+    const wa = wPtr + <usize>r * rowBytes;
+    const wb = wa + rowBytes;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    for (let b = 0; b < nBlocks; b++) {
+      const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
+      const v = wb + <usize>b * Q4_0_BLOCK_BYTES;
+      const xw = xwPtr + (<usize>b << 6);
+      const dx = load<f32>(scales + (<usize>b << 2));
+      a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(w, xw)), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * dx)));
+      a1 = f32x4.add(a1, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(v, xw)), f32x4.splat(f16_to_f32_finite(load<u16>(v)) * dx)));
+    }
+    store<f32>(outPtr + (<usize>r << 2), hsum_f32x4(a0));
+    store<f32>(outPtr + (<usize>r << 2) + 4, hsum_f32x4(a1));
+  }
+  if (r < rowEnd) {
+    const wa = wPtr + <usize>r * rowBytes;
+    let a0 = f32x4.splat(0);
+    for (let b = 0; b < nBlocks; b++) {
+      const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
+      a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(w, xwPtr + (<usize>b << 6))), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * load<f32>(scales + (<usize>b << 2)))));
+    }
+    store<f32>(outPtr + (<usize>r << 2), hsum_f32x4(a0));
+  }
 }

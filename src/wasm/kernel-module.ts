@@ -51,6 +51,8 @@ export interface MambaKernels {
   f16_prescale_x: PrepareKernel;
   /** matvec_q8_0_q8_0 on x widened to i16 once (widen_q8_0): the same bits. */
   matvec_q8_0_q8_0_widened: MatvecKernel;
+  /** matvec_q4_0_q8_0 on x widened by widen_q8_0: the same bits. */
+  matvec_q4_0_q8_0_widened: MatvecKernel;
   widen_q8_0: PrepareKernel;
   matvec_q4_k_q8_k: MatvecKernel;
   matvec_q6_k_q8_k: MatvecKernel;

@@ -31,6 +31,7 @@ export const KERNEL_TOLERANCES = {
   // The prepared twins (decode path): bit-equal to the plain kernel on the same x (kernels.test.ts).
   matvec_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   matvec_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  matvec_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
   // Q8_K activations (256-blocks): exact i32 super-block sums, one f32 scale-and-add per block; also bit-equal
   // to ggml's formula computed in TS (kernel-oracles.ts ggmlDotQ8_K). Measured: Q4_K 1.4e-8, Q6_K 9.9e-9,
   // TQ1_0 1.2e-8, TQ2_0 1.2e-8.
