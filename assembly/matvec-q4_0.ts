@@ -95,7 +95,7 @@ export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowSta
 
 /** Block b of a Q4_0 row against widened x: the exact i32 lane sums of dot_q4_0_q8_0. */
 @inline
-function q4_block_widened(w: usize, xw: usize): v128 {
+export function q4_block_widened(w: usize, xw: usize): v128 {
   const mask = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   const q = v128.load(w, 2);
@@ -128,13 +128,17 @@ export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usiz
     store<f32>(outPtr + (<usize>r << 2), hsum_f32x4(a0));
     store<f32>(outPtr + (<usize>r << 2) + 4, hsum_f32x4(a1));
   }
-  if (r < rowEnd) {
-    const wa = wPtr + <usize>r * rowBytes;
-    let a0 = f32x4.splat(0);
-    for (let b = 0; b < nBlocks; b++) {
-      const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
-      a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(w, xwPtr + (<usize>b << 6))), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * load<f32>(scales + (<usize>b << 2)))));
-    }
-    store<f32>(outPtr + (<usize>r << 2), hsum_f32x4(a0));
+  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_widened(wPtr + <usize>r * rowBytes, xwPtr, nBlocks));
+}
+
+/** One Q4_0 row against widened x: dot_q4_0_q8_0's bits. */
+@inline
+export function dot_q4_0_widened(wa: usize, xwPtr: usize, nBlocks: i32): f32 {
+  const scales = xwPtr + (<usize>nBlocks << 6);
+  let a0 = f32x4.splat(0);
+  for (let b = 0; b < nBlocks; b++) {
+    const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
+    a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(w, xwPtr + (<usize>b << 6))), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * load<f32>(scales + (<usize>b << 2)))));
   }
+  return hsum_f32x4(a0);
 }

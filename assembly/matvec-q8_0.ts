@@ -70,7 +70,7 @@ export function widen_q8_0(yPtr: usize, xPtr: usize, n: i32): i32 {
 }
 
 @inline
-function dot_q8_0_widened(wPtr: usize, xwPtr: usize, nBlocks: i32): f32 {
+export function dot_q8_0_widened(wPtr: usize, xwPtr: usize, nBlocks: i32): f32 {
   const scales = xwPtr + (<usize>nBlocks << 6);
   let acc = f32x4.splat(0);
   for (let b = 0; b < nBlocks; b++) {

@@ -62,6 +62,9 @@ export interface MambaKernels {
   gemm_f16_f32: GemmKernel;
   gemm_q8_0_q8_0: GemmKernel;
   gemm_q4_0_q8_0: GemmKernel;
+  /** The GEMMs on tokens widened by widen_q8_0 (stride = 68 bytes per 32 values): the same bits. */
+  gemm_q8_0_q8_0_widened: GemmKernel;
+  gemm_q4_0_q8_0_widened: GemmKernel;
   gemm_q4_k_q8_k: GemmKernel;
   gemm_q6_k_q8_k: GemmKernel;
   gemm_tq1_0_q8_k: GemmKernel;

@@ -59,6 +59,8 @@ interface TypeKernels {
   /** The same bits on x prepared once per call (weight-kernels.ts `prepared`). */
   readonly prepare: PrepareKernel | undefined;
   readonly preparedMatvec: MatvecKernel | undefined;
+  readonly preparedGemm: GemmKernel | undefined;
+  readonly preparedBytes: ((nIn: number) => number) | undefined;
   readonly gemm: GemmKernel;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
@@ -83,7 +85,7 @@ export class OpRunner {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec] };
+      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes };
     });
     this.preparedPtr = scratchPtr === 0 ? 0 : scratchPtr + GEMM_SCRATCH_BYTES;
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
@@ -98,6 +100,29 @@ export class OpRunner {
     else kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
   }
 
+  /**
+   * Prepares nTok tokens of x (stride xs) for the type's prepared GEMM; returns their stride in the scratch,
+   * or 0 when the type has none or a token refuses (then the plain GEMM runs).
+   */
+  private prepareTokens(kt: TypeKernels, xPtr: number, nIn: number, nTok: number, xs: number): number {
+    if (!kt.preparedGemm || this.preparedPtr === 0) return 0;
+    const stride = kt.preparedBytes!(nIn);
+    for (let t = 0; t < nTok; t++) if (kt.prepare!(this.preparedPtr + t * stride, xPtr + t * xs, nIn) !== 1) return 0;
+    return stride;
+  }
+
+  /** out = W · x for nTok tokens on rows [start, end) (and [start2, end2) when given): prepared GEMM or plain. */
+  private gemm(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, nIn: number, nTok: number, os: number, xs: number, start: number, end: number, start2 = 0, end2 = 0): void {
+    const stride = this.prepareTokens(kt, xPtr, nIn, nTok, xs);
+    if (stride !== 0) {
+      kt.preparedGemm!(outPtr, wPtr, this.preparedPtr, start, end, nIn, nTok, os, stride, this.scratchPtr);
+      if (end2 > start2) kt.preparedGemm!(outPtr, wPtr, this.preparedPtr, start2, end2, nIn, nTok, os, stride, this.scratchPtr);
+    } else {
+      kt.gemm(outPtr, wPtr, xPtr, start, end, nIn, nTok, os, xs, this.scratchPtr);
+      if (end2 > start2) kt.gemm(outPtr, wPtr, xPtr, start2, end2, nIn, nTok, os, xs, this.scratchPtr);
+    }
+  }
+
   /** Runs `op` on [start, end) with the current argument words. */
   run(op: number, start: number, end: number): void {
     const a = this.args;
@@ -107,7 +132,7 @@ export class OpRunner {
         const kt = this.types[a[0]];
         const outPtr = a[1], wPtr = a[2], xPtr = a[3], nIn = a[4], nTok = a[5], os = a[6], biasPtr = a[8];
         if (nTok === 1) this.matvec(kt, outPtr, wPtr, xPtr, start, end, nIn);
-        else kt.gemm(outPtr, wPtr, xPtr, start, end, nIn, nTok, os, a[7], this.scratchPtr);
+        else this.gemm(kt, outPtr, wPtr, xPtr, nIn, nTok, os, a[7], start, end);
         if (biasPtr !== 0) for (let t = 0; t < nTok; t++) k.add_f32(outPtr + t * os, biasPtr, start, end);
         return;
       }
@@ -122,8 +147,7 @@ export class OpRunner {
             this.matvec(kt, xz, wPtr, xPtr, start, end, nIn);
             this.matvec(kt, xz, wPtr, xPtr, dInner + start, dInner + end, nIn);
           } else {
-            kt.gemm(xz, wPtr, xPtr, start, end, nIn, nTok, os, xs, this.scratchPtr);
-            kt.gemm(xz, wPtr, xPtr, dInner + start, dInner + end, nIn, nTok, os, xs, this.scratchPtr);
+            this.gemm(kt, xz, wPtr, xPtr, nIn, nTok, os, xs, start, end, dInner + start, dInner + end);
           }
           if (biasPtr !== 0) {
             for (let t = 0; t < nTok; t++) {

@@ -201,7 +201,8 @@ export class WasmBackend implements ForwardBackend {
     const w = planned.weights;
     const matrices = [w.tokenEmbd, w.output, ...w.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])];
     const xqBytes = Math.max(0, ...matrices.map((m) => ACTIVATION_BYTES[WEIGHT_KERNELS[m.type].activation](m.nIn)));
-    const preparedBytes = Math.max(0, ...matrices.map((m) => WEIGHT_KERNELS[m.type].prepared?.bytes(m.nIn) ?? 0));
+    // prepared x: one token for a matvec, the whole chunk for a prepared GEMM
+    const preparedBytes = Math.max(0, ...matrices.map((m) => { const p = WEIGHT_KERNELS[m.type].prepared; return p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0; }));
     const threadScratchBytes = Math.ceil((GEMM_SCRATCH_BYTES + preparedBytes) / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);

@@ -31,10 +31,15 @@ export interface WeightKernelRow {
   readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
   readonly getRows: KernelsOf<GetRowsKernel, 'get_rows_'>;
   /**
-   * A faster matvec of the same bits on x prepared once per call into a per-thread buffer of
-   * `bytes(nIn)` (the decode path; the GEMMs don't use it).
+   * Faster kernels of the same bits on x prepared once per op into a per-thread buffer of `bytes(nIn)` per
+   * token: the matvec (decode) and, when given, the GEMM (prompt chunks; tokens at a stride of bytes(nIn)).
    */
-  readonly prepared?: { readonly prepare: KernelsOf<PrepareKernel, ''>; readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>; readonly bytes: (nIn: number) => number };
+  readonly prepared?: {
+    readonly prepare: KernelsOf<PrepareKernel, ''>;
+    readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
+    readonly gemm?: KernelsOf<GemmKernel, 'gemm_'>;
+    readonly bytes: (nIn: number) => number;
+  };
 }
 
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
@@ -45,11 +50,11 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   },
   Q8_0: {
     activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
   Q4_0: {
     activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },

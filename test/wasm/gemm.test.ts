@@ -78,6 +78,23 @@ describe('gemm = matvec per token, bit for bit', () => {
           }
           const outStride = 4 * nOut + 20;
           const scratch = h.alloc(GEMM_SCRATCH_BYTES);
+          // the prepared GEMM (decode-path preparation of every token, weight-kernels.ts `prepared.gemm`)
+          const prepared = row.prepared;
+          if (prepared?.gemm) {
+            const stride = prepared.bytes(nIn);
+            const xw = h.alloc(nTokMax * stride);
+            for (let t = 0; t < nTokMax; t++) assert.equal(h.k[prepared.prepare](xw + t * stride, xPtr + t * xStride, nIn), 1);
+            for (const nTok of N_TOK) {
+              const outPtr = h.alloc(nTok * outStride);
+              h.k[prepared.gemm](outPtr, wPtr, xw, 0, nOut, nIn, nTok, outStride, stride, scratch);
+              for (let t = 0; t < nTok; t++) bitsEqual(h.f32(outPtr + t * outStride, nOut), want[t], `${prepared.gemm} ${nOut}×${nIn}, ${nTok} tokens, token ${t}`);
+              if (nOut > 2) {
+                const part = h.alloc(nTok * outStride);
+                h.k[prepared.gemm](part, wPtr, xw, 1, nOut - 1, nIn, nTok, outStride, stride, scratch);
+                for (let t = 0; t < nTok; t++) bitsEqual(h.f32(part + t * outStride, nOut).subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${prepared.gemm} rows [1, ${nOut - 1})`);
+              }
+            }
+          }
           for (const nTok of N_TOK) {
             for (const scratchPtr of [0, scratch]) {
               const label = `${row.gemm} ${nOut}×${nIn}, ${nTok} tokens, ${scratchPtr ? 'with' : 'without'} scratch`;

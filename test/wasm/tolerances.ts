@@ -45,6 +45,8 @@ export const KERNEL_TOLERANCES = {
   gemm_f16_f32: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
+  gemm_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  gemm_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_k_q8_k: { metric: 'exact', tol: 0 },
   gemm_q6_k_q8_k: { metric: 'exact', tol: 0 },
   gemm_tq1_0_q8_k: { metric: 'exact', tol: 0 },
