@@ -29,4 +29,5 @@ export { MambaReference } from './engine/mamba-reference.js';
 export type { ForwardBackend } from './engine/forward-backend.js';
 export { perplexity, type PerplexityResult } from './engine/perplexity.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
+export type { KernelWorker, KernelWorkerFactory, KernelWorkerInit } from './wasm/kernel-pool.js';
 export { WASM_FEATURES } from './wasm/wasm-features.js';

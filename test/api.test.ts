@@ -25,3 +25,22 @@ test('library: loadModel → generate stream → saveState / loadState', async (
   assert.equal(seq.pendingToken, end.tokens[9]);
   await assert.rejects(mamba.loadState(model, file + '.missing'), mamba.FileAccessError);
 });
+
+test('library: a WasmBackend with worker threads from the exported Node factory', async () => {
+  const file = await mamba.openModel(fixture('models', 'tiny', 'hf'));
+  const one = await mamba.WasmBackend.create(file);
+  const two = await mamba.WasmBackend.create(file, { threads: 2, workerFactory: mamba.nodeKernelWorkerFactory });
+  await file.close();
+  try {
+    assert.equal(two.nThreads, 2);
+    assert.ok(mamba.defaultThreadCount() >= 1);
+    const a = new Float32Array(one.config.nVocab);
+    const b = new Float32Array(two.config.nVocab);
+    one.prefill([1, 2, 3], new mamba.MambaState(one.config), a);
+    two.prefill([1, 2, 3], new mamba.MambaState(two.config), b);
+    assert.deepEqual(b, a, 'threads give the same bits');
+  } finally {
+    await one.dispose();
+    await two.dispose();
+  }
+});

@@ -55,34 +55,42 @@ export const perplexityCommand: Command = {
     const backend = values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES);
     const threads = values.threads === undefined ? 0 : intArg('--threads', values.threads, 0, 1024);
     const model = await loadModel(positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : defaultModelPath(), { backend, threads });
-    let ids = model.tokenizer.encode(text);
-    if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
-    if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);
-    if (values['kl-reference'] !== undefined) {
-      if (values['reset-each-chunk']) throw new UsageError('--kl-reference scores the whole text as one context: drop --reset-each-chunk');
-      const ref = await loadModel(resolve(io.cwd, values['kl-reference']), { backend, threads });
-      const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'kl-divergence' });
-      let k;
-      try {
-        k = await compareModels(model, ref, ids, { onProgress: (done) => progress.update(done) });
-      } finally {
-        progress.stop();
-        await Promise.all([model.dispose(), ref.dispose()]);
+    // The model (and the reference) are disposed on every path: their worker threads stop.
+    let ref: Awaited<ReturnType<typeof loadModel>> | undefined;
+    let r;
+    let k;
+    const t0 = performance.now();
+    try {
+      let ids = model.tokenizer.encode(text);
+      if (ids.length > maxTokens) ids = ids.slice(0, maxTokens);
+      if (ids.length < 2) throw new UsageError(`${file}: needs at least 2 tokens to score, has ${ids.length}`);
+      if (values['kl-reference'] !== undefined) {
+        if (values['reset-each-chunk']) throw new UsageError('--kl-reference scores the whole text as one context: drop --reset-each-chunk');
+        ref = await loadModel(resolve(io.cwd, values['kl-reference']), { backend, threads });
+        const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'kl-divergence' });
+        try {
+          k = await compareModels(model, ref, ids, { onProgress: (done) => progress.update(done) });
+        } finally {
+          progress.stop();
+        }
+      } else {
+        const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'perplexity' });
+        try {
+          r = await perplexity(model, ids, { ctx, resetEachChunk: values['reset-each-chunk'], onProgress: (done) => progress.update(done) });
+        } finally {
+          progress.stop();
+        }
       }
+    } finally {
+      await Promise.all([model.dispose(), ref?.dispose()]);
+    }
+    if (k) {
       const out = { ppl: Math.exp(k.meanNll), mean_nll: k.meanNll, n_tokens: k.nTokens, kl: { mean: k.meanKl, max: k.maxKl, top1_agreement: k.top1Agreement, ref_ppl: Math.exp(k.refMeanNll), ref_mean_nll: k.refMeanNll } };
       io.stdout.write(values.json ? JSON.stringify(out) + '\n'
         : `perplexity ${out.ppl.toFixed(4)} (reference ${out.kl.ref_ppl.toFixed(4)}) over ${k.nTokens} tokens\nKL-divergence vs reference: mean ${k.meanKl.toFixed(6)} nats/token, max ${k.maxKl.toFixed(4)}; same top token ${(100 * k.top1Agreement).toFixed(2)}%\n`);
       return 0;
     }
-    const progress = createProgress(io.stderr, ids.length, { quiet: values.quiet, title: 'perplexity' });
-    const t0 = performance.now();
-    let r;
-    try {
-      r = await perplexity(model, ids, { ctx, resetEachChunk: values['reset-each-chunk'], onProgress: (done) => progress.update(done) });
-    } finally {
-      progress.stop();
-      await model.dispose();
-    }
+    if (!r) throw new Error('perplexity: no result'); // unreachable: one of the two branches ran
     const secs = (performance.now() - t0) / 1000;
     if (values.json) {
       io.stdout.write(JSON.stringify({ ppl: r.ppl, mean_nll: r.meanNll, n_tokens: r.nTokens }) + '\n');

@@ -89,65 +89,68 @@ export const runCommand: Command = {
       model = await loadModel(modelPath, { onTensor: () => progress.update(++n), backend: values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES), threads: settings.nThreads });
       progress.stop();
     }
-    const loadMs = performance.now() - tLoad;
-    const c = model.config;
-    log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads ${model.nThreads}${settings.nThreads === 0 ? ' (auto)' : settings.nThreads !== model.nThreads ? ` (asked ${settings.nThreads}; capped by the backend and the model's width)` : ''}; loaded in ${ms(loadMs)} ms`);
+    try {
+      const loadMs = performance.now() - tLoad;
+      const c = model.config;
+      log(1, `model: ${modelPath} (${model.file.format}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}; backend ${model.backend.name}, threads ${model.nThreads}${settings.nThreads === 0 ? ' (auto)' : settings.nThreads !== model.nThreads ? ` (asked ${settings.nThreads}; capped by the backend and the model's width)` : ''}; loaded in ${ms(loadMs)} ms`);
 
-    const sampling = samplingOptionsOf(settings);
-    let loaded: Sequence | undefined;
-    if (values['load-state']) {
-      const file = resolve(io.cwd, values['load-state']);
-      // A seed given on the command line restarts the random stream; otherwise it continues where it was saved.
-      loaded = await loadState(model, file, sampling, { keepRng: (values as Record<string, unknown>).seed === undefined });
-      log(1, `state: ${file}: ${loaded.tokens.length} tokens of context`);
-    }
-
-    let prompts: GenerateInput[];
-    if (values['prompt-ids'] !== undefined) prompts = [{ ids: parseIds(values['prompt-ids'], c.nVocab), sequence: loaded }];
-    else if (inputs.length > 0) prompts = inputs.map((text) => ({ text, sequence: loaded }));
-    else prompts = [{ text: '', sequence: loaded }];
-
-    const stream = !values.json && !batched;
-    if (stream && inputs.length === 1) io.stdout.write(inputs[0]);
-    const ends: Extract<GenerationEvent, { type: 'end' }>[] = [];
-    for await (const ev of model.generate(prompts, { maxTokens: settings.maxTokens, stop: settings.stop, sampling, batchSize: settings.batchSize })) {
-      if (ev.type === 'token') {
-        if (stream) io.stdout.write(ev.text);
-        if (verbosity >= 2 && ev.id >= 0) {
-          io.stderr.write(`[${ev.index}] ${ev.id} ${JSON.stringify(model.tokenizer.tokenToString(ev.id))} p=${ev.probability.toFixed(4)}\n`);
-        }
-      } else {
-        ends.push(ev);
+      const sampling = samplingOptionsOf(settings);
+      let loaded: Sequence | undefined;
+      if (values['load-state']) {
+        const file = resolve(io.cwd, values['load-state']);
+        // A seed given on the command line restarts the random stream; otherwise it continues where it was saved.
+        loaded = await loadState(model, file, sampling, { keepRng: (values as Record<string, unknown>).seed === undefined });
+        log(1, `state: ${file}: ${loaded.tokens.length} tokens of context`);
       }
-    }
-    ends.sort((a, b) => a.index - b.index);
-    if (stream) io.stdout.write('\n');
 
-    const promptMs = ends[0]?.promptMs ?? 0;
-    const decodeMs = ends.reduce((a, e) => Math.max(a, e.decodeMs), 0);
-    const nPrompt = ends.reduce((a, e) => a + e.promptTokens, 0);
-    const nGen = ends.reduce((a, e) => a + e.tokens.length, 0);
-    const timings = {
-      load_ms: ms(loadMs),
-      prompt_ms: ms(promptMs),
-      decode_ms: ms(decodeMs),
-      prompt_tokens_per_s: perS(nPrompt, promptMs),
-      decode_tokens_per_s: perS(nGen, decodeMs),
-    };
-    if (values.json) {
-      const objs = ends.map((e) => ({ tokens: e.tokens, text: e.text, prompt_tokens: e.promptTokens, finish_reason: e.finishReason, timings }));
-      io.stdout.write(JSON.stringify(objs.length === 1 ? objs[0] : objs) + '\n');
-    } else if (batched) {
-      for (const e of ends) io.stdout.write(`--- [${e.index}] ${JSON.stringify(inputs[e.index])}\n${inputs[e.index]}${e.text}\n`);
-    }
-    log(1, `prompt: ${nPrompt} tokens in ${timings.prompt_ms} ms (${timings.prompt_tokens_per_s} tok/s); decode: ${nGen} tokens in ${timings.decode_ms} ms (${timings.decode_tokens_per_s} tok/s)`);
+      let prompts: GenerateInput[];
+      if (values['prompt-ids'] !== undefined) prompts = [{ ids: parseIds(values['prompt-ids'], c.nVocab), sequence: loaded }];
+      else if (inputs.length > 0) prompts = inputs.map((text) => ({ text, sequence: loaded }));
+      else prompts = [{ text: '', sequence: loaded }];
 
-    if (values['save-state']) {
-      const file = resolve(io.cwd, values['save-state']);
-      await saveState(model, ends[0].sequence, file);
-      log(1, `state: saved ${ends[0].sequence.tokens.length} tokens of context to ${file}`);
+      const stream = !values.json && !batched;
+      if (stream && inputs.length === 1) io.stdout.write(inputs[0]);
+      const ends: Extract<GenerationEvent, { type: 'end' }>[] = [];
+      for await (const ev of model.generate(prompts, { maxTokens: settings.maxTokens, stop: settings.stop, sampling, batchSize: settings.batchSize })) {
+        if (ev.type === 'token') {
+          if (stream) io.stdout.write(ev.text);
+          if (verbosity >= 2 && ev.id >= 0) {
+            io.stderr.write(`[${ev.index}] ${ev.id} ${JSON.stringify(model.tokenizer.tokenToString(ev.id))} p=${ev.probability.toFixed(4)}\n`);
+          }
+        } else {
+          ends.push(ev);
+        }
+      }
+      ends.sort((a, b) => a.index - b.index);
+      if (stream) io.stdout.write('\n');
+
+      const promptMs = ends[0]?.promptMs ?? 0;
+      const decodeMs = ends.reduce((a, e) => Math.max(a, e.decodeMs), 0);
+      const nPrompt = ends.reduce((a, e) => a + e.promptTokens, 0);
+      const nGen = ends.reduce((a, e) => a + e.tokens.length, 0);
+      const timings = {
+        load_ms: ms(loadMs),
+        prompt_ms: ms(promptMs),
+        decode_ms: ms(decodeMs),
+        prompt_tokens_per_s: perS(nPrompt, promptMs),
+        decode_tokens_per_s: perS(nGen, decodeMs),
+      };
+      if (values.json) {
+        const objs = ends.map((e) => ({ tokens: e.tokens, text: e.text, prompt_tokens: e.promptTokens, finish_reason: e.finishReason, timings }));
+        io.stdout.write(JSON.stringify(objs.length === 1 ? objs[0] : objs) + '\n');
+      } else if (batched) {
+        for (const e of ends) io.stdout.write(`--- [${e.index}] ${JSON.stringify(inputs[e.index])}\n${inputs[e.index]}${e.text}\n`);
+      }
+      log(1, `prompt: ${nPrompt} tokens in ${timings.prompt_ms} ms (${timings.prompt_tokens_per_s} tok/s); decode: ${nGen} tokens in ${timings.decode_ms} ms (${timings.decode_tokens_per_s} tok/s)`);
+
+      if (values['save-state']) {
+        const file = resolve(io.cwd, values['save-state']);
+        await saveState(model, ends[0].sequence, file);
+        log(1, `state: saved ${ends[0].sequence.tokens.length} tokens of context to ${file}`);
+      }
+    } finally {
+      await model.dispose(); // stops the worker threads, also when generation fails (idle workers never keep the process alive either)
     }
-    await model.dispose(); // stops the worker threads (idle workers never keep the process alive either)
     return 0;
   },
 };

@@ -6,3 +6,4 @@ export { FileSource, FileSink } from './file-source.js';
 export { NodeModelDirectory } from './node-model-directory.js';
 export { saveState, loadState } from './state-file-io.js';
 export { loadTokenizerForModel, loadTokenizerJsonFile } from '../tokenizer/load-tokenizer.js';
+export { nodeKernelWorkerFactory, defaultThreadCount } from './worker-pool.js';
