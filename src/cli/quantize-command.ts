@@ -60,7 +60,8 @@ const USAGE = `usage: mamba-ts quantize IN.gguf OUT.gguf --type ${QUANTIZED_WEIG
 Quantizes the weight matrices of a GGUF model as llama.cpp's llama-quantize does: ssm_in, ssm_x, ssm_dt,
 ssm_out and token_embd / output get --type; conv1d, A, D, biases and norms stay F32. A matrix whose rows are
 not a multiple of the type's block falls back (q4_k → Q4_0 → F16, q6_k → Q8_0 → F16, tq1_0 / tq2_0 → Q4_0 →
-F16, q8_0 / q4_0 → F16); the summary lists them. Metadata is copied (general.file_type and
+F16, q8_0 / q4_0 → F16); the summary lists them. q4_k_m is llama.cpp's mix: Q4_K, and Q6_K for the lm_head
+(the embedding when tied). Metadata is copied (general.file_type and
 general.quantization_version are set). An IN that is already quantized is dequantized and requantized.
 Checkpoint directories: use \`mamba-ts convert SRC OUT.gguf --type T\`.
 
@@ -79,7 +80,7 @@ function warnRequantized(io: CommandIO, plans: readonly TensorPlan[]): void {
 
 export const quantizeCommand: Command = {
   name: 'quantize',
-  summary: 'quantize a GGUF model (q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0)',
+  summary: 'quantize a GGUF model (q8_0, q4_0, q4_k, q4_k_m, q6_k, tq1_0, tq2_0)',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('quantize', argv, OPTIONS);

@@ -7,7 +7,7 @@ import { DEFAULT_SAMPLING, SAMPLING_LIMITS, type SamplingOptions } from '../samp
 import type { NumberLimit } from '../sampling/number-limit.js';
 
 /** Weight types a model can be loaded or converted to (reserved: later issues use it). ggml names, lowercase. */
-export const QUANT_TYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q6_k', 'tq1_0', 'tq2_0'] as const;
+export const QUANT_TYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q4_k_m', 'q6_k', 'tq1_0', 'tq2_0'] as const;
 export type QuantTypeName = (typeof QUANT_TYPES)[number];
 
 /** Resolved generation settings: built-in defaults < model_config.yaml `defaults` < profile < flags. */

@@ -3,6 +3,7 @@
  *
  *   - F32: 1-D tensors and the `keepF32` rows of model/tensor-names.ts (conv1d, A, D, biases, norms);
  *   - the embedding and the lm_head (`token_embd.weight`, `output.weight`): --keep-output's type if given;
+ *     else a mixed recipe's output type for the lm_head (q4_k_m: Q6_K; the embedding when tied);
  *   - every other matrix (ssm_in, ssm_x, ssm_dt, ssm_out, and the above): --type;
  *   - a row length that is not a multiple of the type's block falls back along the type's `fallback` list
  *     (quant-traits.ts) to the first type that fits — never an error. mamba-130m's ssm_dt.weight has rows of 48
@@ -18,7 +19,7 @@ import { numElements, shapeString, type TensorEntry } from '../model/tensor-entr
 import { expectedTensors } from '../model/tensor-names.js';
 import { encodeTensor, type EncodeOptions } from './encode-tensor.js';
 import { QUANT_TRAITS } from './quant-traits.js';
-import { WEIGHT_TYPES, type KeepOutputName, type WeightTypeName } from './weight-types.js';
+import { WEIGHT_TYPES, type KeepOutputName, type WeightTypeName, type WeightTypeRow } from './weight-types.js';
 
 export interface TensorPlanOptions extends EncodeOptions {
   type: WeightTypeName;
@@ -36,6 +37,11 @@ export interface TensorPlan {
 /** The tensors --keep-output applies to: the embedding (also the lm_head when tied) and an untied lm_head. */
 export const OUTPUT_TENSORS: ReadonlySet<string> = new Set(['token_embd.weight', 'output.weight']);
 
+/** The lm_head: output.weight, or the embedding when it is tied (llama.cpp's `!qs.has_output` rule). */
+function isLmHead(model: ModelFile, name: string): boolean {
+  return name === 'output.weight' || (name === 'token_embd.weight' && model.config.tieEmbeddings);
+}
+
 /** The first of `wanted` and its fallbacks whose block divides the row length. */
 export function fittingType(wanted: GGMLTypeTraits, rowLength: number): GGMLTypeTraits {
   if (rowLength % wanted.blockSize === 0) return wanted;
@@ -48,12 +54,14 @@ export function fittingType(wanted: GGMLTypeTraits, rowLength: number): GGMLType
 
 export function planTensors(model: ModelFile, opts: TensorPlanOptions): TensorPlan[] {
   const keepF32 = new Map(expectedTensors(model.config).map((e) => [e.gguf, e.row.keepF32]));
-  const weight = WEIGHT_TYPES[opts.type].type;
+  const row: WeightTypeRow = WEIGHT_TYPES[opts.type];
+  const weight = row.type;
   return model.tensors.map((source) => {
     const { name, shape } = source;
     let wanted = weight;
     if ((keepF32.get(name) ?? true) || shape.length < 2) wanted = ggmlType('F32');
     else if (opts.keepOutput !== undefined && OUTPUT_TENSORS.has(name)) wanted = WEIGHT_TYPES[opts.keepOutput].type;
+    else if (row.outputType !== undefined && isLmHead(model, name)) wanted = row.outputType;
     return { source, type: fittingType(wanted, shape[shape.length - 1]), wanted };
   });
 }

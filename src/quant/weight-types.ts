@@ -8,6 +8,8 @@ export interface WeightTypeRow {
   readonly type: GGMLTypeTraits;
   /** GGUF general.file_type. */
   readonly fileType: number;
+  /** A mixed recipe: the type of the embedding / lm_head, when it differs from `type` (and no --keep-output). */
+  readonly outputType?: GGMLTypeTraits;
 }
 
 export const WEIGHT_TYPES = {
@@ -17,6 +19,9 @@ export const WEIGHT_TYPES = {
   q4_0: { type: ggmlType('Q4_0'), fileType: LLAMA_FTYPE.MOSTLY_Q4_0 },
   // llama.cpp has no file type for "all Q4_K": Q4_K_S is its mostly-Q4_K one (`llama-quantize --pure Q4_K_S`)
   q4_k: { type: ggmlType('Q4_K'), fileType: LLAMA_FTYPE.MOSTLY_Q4_K_S },
+  // llama.cpp's Q4_K_M for Mamba: Q4_K, and Q6_K for the lm_head (the embedding when tied) — its ffn_down /
+  // attn_v rules have no Mamba tensors to apply to (llama_tensor_get_type)
+  q4_k_m: { type: ggmlType('Q4_K'), fileType: LLAMA_FTYPE.MOSTLY_Q4_K_M, outputType: ggmlType('Q6_K') },
   q6_k: { type: ggmlType('Q6_K'), fileType: LLAMA_FTYPE.MOSTLY_Q6_K },
   tq1_0: { type: ggmlType('TQ1_0'), fileType: LLAMA_FTYPE.MOSTLY_TQ1_0 },
   tq2_0: { type: ggmlType('TQ2_0'), fileType: LLAMA_FTYPE.MOSTLY_TQ2_0 },

@@ -114,7 +114,7 @@ const BAD: BadCase[] = [
   { name: 'stop entry not a string', text: 'defaults:\n  stop:\n    - ok\n    - 42\n', line: 4, message: /`stop` in `defaults` entries must be strings, got 42/, hint: /quote it/ },
   { name: 'empty stop string', text: 'defaults:\n  stop: ""\n', line: 2, message: /`stop` .* must not contain an empty string/ },
   { name: 'stop as a map', text: 'defaults:\n  stop: {a: 1}\n', line: 2, message: /`stop` .* must be a string or a list of strings, got a map/ },
-  { name: 'unknown quant type', text: 'defaults:\n  quant_type: q5_k\n', line: 2, message: /`quant_type` .* must be one of f32, f16, q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0, got "q5_k"/ },
+  { name: 'unknown quant type', text: 'defaults:\n  quant_type: q5_k\n', line: 2, message: /`quant_type` .* must be one of f32, f16, q8_0, q4_0, q4_k, q4_k_m, q6_k, tq1_0, tq2_0, got "q5_k"/ },
   { name: 'empty model path', text: 'defaults:\n  model: ""\n', line: 2, message: /`model` .* must be a file path/ },
   { name: 'duplicate setting', text: 'defaults:\n  top_k: 1\n  top_k: 2\n', line: 3, message: /duplicate key `top_k` in `defaults` \(first at line 2\)/ },
   { name: 'duplicate profile', text: 'profiles:\n  a: {}\n  b: {}\n  a: {}\n', line: 4, message: /duplicate key `a` in `profiles` \(first at line 2\)/ },

@@ -55,7 +55,7 @@ test('quantize usage errors exit 2 and name the fix', async () => {
   await cli('convert', TINY_HF, f32, '--type', 'f32', '--quiet');
   const cases: [string[], RegExp][] = [
     [['quantize', f32, join(dir, 'a.gguf')], /quantize needs --type/],
-    [['quantize', f32, join(dir, 'a.gguf'), '--type', 'f16'], /--type must be one of q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0/],
+    [['quantize', f32, join(dir, 'a.gguf'), '--type', 'f16'], /--type must be one of q8_0, q4_0, q4_k, q4_k_m, q6_k, tq1_0, tq2_0/],
     [['quantize', f32, join(dir, 'a.gguf'), '--type', 'q8_0', '--ternary-scale', 'absmean'], /--ternary-scale applies to --type tq1_0 and tq2_0/],
     [['quantize', f32, join(dir, 'a.gguf'), '--type', 'q8_0', '--keep-output', 'q4_0'], /--keep-output must be one of f16, q8_0/],
     [['quantize', TINY_HF, join(dir, 'a.gguf'), '--type', 'q8_0'], /not a GGUF file[\s\S]*hint: use `mamba-ts convert/],
@@ -67,6 +67,6 @@ test('quantize usage errors exit 2 and name the fix', async () => {
     assert.match(r.stderr, re);
   }
   assert.ok(!existsSync(join(dir, 'a.gguf')));
-  assert.match((await cli('quantize', '--help')).stdout, /usage: mamba-ts quantize IN\.gguf OUT\.gguf --type q8_0\|q4_0\|q4_k\|q6_k\|tq1_0\|tq2_0/);
+  assert.match((await cli('quantize', '--help')).stdout, /usage: mamba-ts quantize IN\.gguf OUT\.gguf --type q8_0\|q4_0\|q4_k\|q4_k_m\|q6_k\|tq1_0\|tq2_0/);
   assert.match((await cli('--help')).stdout, /quantize/);
 });

@@ -26,7 +26,7 @@ import { QuantizeError } from '../../src/quant/quantize-error.js';
 import { quantizeModel } from '../../src/quant/quantize-model.js';
 import { describeFallbacks, requantizedTensors, type TensorPlanOptions } from '../../src/quant/tensor-plan.js';
 import { absmean } from '../../src/quant/ternary-absmean.js';
-import { GGML_QNT_VERSION, QUANTIZED_WEIGHT_TYPES, WEIGHT_TYPES, type WeightTypeName } from '../../src/quant/weight-types.js';
+import { GGML_QNT_VERSION, QUANTIZED_WEIGHT_TYPES, WEIGHT_TYPES, type WeightTypeName, type WeightTypeRow } from '../../src/quant/weight-types.js';
 import { fixture } from '../helpers/paths.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { loadReference, relativeMaxError } from '../helpers/reference-fixture.js';
@@ -44,12 +44,13 @@ const role = (name: string) => name.replace(/^blk\.\d+\./, '');
  * Expected types of the tiny model (token_embd [304, 64], ssm_in [256, 64], ssm_x [36, 128], ssm_dt [128, 4],
  * ssm_out [64, 128]; everything else F32).
  */
-const TINY_TYPES: Record<WeightTypeName, { matrices: GGMLTypeName; ssmDt: GGMLTypeName }> = {
+const TINY_TYPES: Record<WeightTypeName, { matrices: GGMLTypeName; ssmDt: GGMLTypeName; embd?: GGMLTypeName }> = {
   f32: { matrices: 'F32', ssmDt: 'F32' },
   f16: { matrices: 'F16', ssmDt: 'F16' },
   q8_0: { matrices: 'Q8_0', ssmDt: 'F16' },
   q4_0: { matrices: 'Q4_0', ssmDt: 'F16' },
   q4_k: { matrices: 'Q4_0', ssmDt: 'F16' }, // 64, 128 are not multiples of 256
+  q4_k_m: { matrices: 'Q4_0', ssmDt: 'F16', embd: 'Q8_0' }, // the tied embedding wants Q6_K, whose fallback is Q8_0
   q6_k: { matrices: 'Q8_0', ssmDt: 'F16' },
   tq1_0: { matrices: 'Q4_0', ssmDt: 'F16' },
   tq2_0: { matrices: 'Q4_0', ssmDt: 'F16' },
@@ -83,7 +84,7 @@ for (const type of Object.keys(WEIGHT_TYPES) as WeightTypeName[]) {
     if (quantized) assert.equal(gguf.metadata.getNumber('general.quantization_version'), GGML_QNT_VERSION);
     for (const t of gguf.tensors) {
       const r = role(t.name);
-      const want = r === 'ssm_dt.weight' ? TINY_TYPES[type].ssmDt : MATRICES.has(r) ? TINY_TYPES[type].matrices : 'F32';
+      const want = r === 'ssm_dt.weight' ? TINY_TYPES[type].ssmDt : r === 'token_embd.weight' && TINY_TYPES[type].embd ? TINY_TYPES[type].embd : MATRICES.has(r) ? TINY_TYPES[type].matrices : 'F32';
       assert.equal(t.type.name, want, t.name);
     }
     await assertWithinBounds(src, gguf);
@@ -166,7 +167,10 @@ for (const type of QUANTIZED_WEIGHT_TYPES) {
     const native = WEIGHT_TYPES[type].type.name;
     for (const t of gguf.tensors) {
       const r = role(t.name);
-      const want = r === 'ssm_dt.weight' ? 'F16' : MATRICES.has(r) ? native : 'F32';
+      // a mix (q4_k_m) gives the lm_head — here the tied embedding — its own type
+      const row: WeightTypeRow = WEIGHT_TYPES[type];
+      const lmHead = r === 'token_embd.weight' ? row.outputType?.name : undefined;
+      const want = r === 'ssm_dt.weight' ? 'F16' : lmHead ?? (MATRICES.has(r) ? native : 'F32');
       assert.equal(t.type.name, want, t.name);
     }
     assert.equal(gguf.metadata.getString('test.extra'), 'kept');
