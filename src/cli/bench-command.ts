@@ -67,6 +67,8 @@ export interface BenchResult {
   decode_tokens_per_s_runs: number[];
   /** process.resourceUsage().maxRSS, in bytes. */
   peak_rss_bytes: number;
+  /** RSS before the model was opened (the Node runtime and mamba.ts' code): peak − baseline is the model's. */
+  baseline_rss_bytes: number;
   op_profile?: { prefill: OpProfileEntry[]; decode: OpProfileEntry[] };
 }
 
@@ -147,6 +149,7 @@ export const benchCommand: Command = {
       });
     }
 
+    const baselineRss = process.memoryUsage.rss();
     const t0 = performance.now();
     const file = await openModel(path);
     const weightTypes = [...new Set(file.tensors.filter((t) => t.shape.length === 2).map((t) => t.type.name))];
@@ -217,6 +220,7 @@ export const benchCommand: Command = {
         prompt_tokens_per_s_runs: promptRates.map((x) => round(x)),
         decode_tokens_per_s_runs: decodeRates.map((x) => round(x)),
         peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+        baseline_rss_bytes: baselineRss,
         ...(opProfile ? { op_profile: opProfile } : {}),
       };
       if (values.json) {
@@ -227,7 +231,7 @@ export const benchCommand: Command = {
       io.stdout.write(
         `model    ${path} (${mib(result.model_bytes)}; ${result.weight_types.join(', ')}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}\n` +
           `backend  ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}${wasm ? `, prefill chunks of ${wasm.prefillChunkTokens} tokens, wasm memory ${mib(wasm.memoryReport.totalBytes)}` : ''}\n` +
-          `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)}\n` +
+          `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)} (${mib(result.peak_rss_bytes - result.baseline_rss_bytes)} above the ${mib(result.baseline_rss_bytes)} before loading)\n` +
           (nPrompt > 0 ? `prompt   ${result.prompt_tokens_per_s} tokens/s  (pp${nPrompt}, median of ${repeat}: ${result.prompt_tokens_per_s_runs.join(', ')})\n` : '') +
           (nGen > 0 ? `decode   ${result.decode_tokens_per_s} tokens/s  (tg${nGen}, median of ${repeat}: ${result.decode_tokens_per_s_runs.join(', ')})\n` : ''),
       );
