@@ -18,6 +18,30 @@ from torch import nn
 GATE_ACTIVATIONS = {'silu': F.silu, 'relu': F.relu}
 
 
+TERNARY_PROJECTIONS = ('in_proj', 'x_proj', 'out_proj')  # the linear layers --ternary quantizes (per block)
+TERNARY_EPS = 1e-5
+
+
+def ternarize(w):
+    """BitNet b1.58 absmean quantization, per tensor: gamma = mean|W|, W~ = clamp(round(W / (gamma + eps)), -1, 1);
+    returns W~ * gamma (no gradient: use TernarySTE for training)."""
+    gamma = w.abs().mean()
+    return torch.clamp(torch.round(w / (gamma + TERNARY_EPS)), -1, 1) * gamma
+
+
+class TernarySTE(torch.autograd.Function):
+    """Forward: ternarize(W) exactly; backward: the straight-through estimator (identity to W), i.e. the value of
+    W + (ternarize(W) - W).detach() without its rounding error."""
+
+    @staticmethod
+    def forward(ctx, w):
+        return ternarize(w)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 CHUNK_ELEMENTS = 1 << 20  # time steps are processed in chunks of ~4 MB per (t, b, d, n) tensor, to stay in cache
 
 
@@ -145,12 +169,17 @@ class Mixer(nn.Module):
         self.out_proj = nn.Linear(d_inner, d_model, bias=False)                      # (d_model, d)
         self.gate = GATE_ACTIVATIONS[cfg.get('gate_activation', 'silu')]
         self.use_reference_scan = False
+        self.ternary = False  # quantization-aware training: in_proj, x_proj, out_proj use TernarySTE(W)
+
+    def proj(self, name, v):
+        lin = getattr(self, name)
+        return F.linear(v, TernarySTE.apply(lin.weight)) if self.ternary else lin(v)
 
     def forward(self, h, state=None):                                                 # h (b, l, d_model)
         """state (inference only): [conv_state (b, d, k-1), ssm_state (b, d, n)], updated in place."""
         L = h.shape[1]
         # projected_states = self.in_proj(hidden_states); hidden_states, gate = chunk(2)   (b, l, d) each
-        x, z = self.in_proj(h).chunk(2, dim=-1)
+        x, z = self.proj('in_proj', h).chunk(2, dim=-1)
         # hidden_states = self.act(self.conv1d(hidden_states)[..., :seq_len])             (b, d, l)
         if state is None:
             x = F.silu(self.conv1d(x.transpose(1, 2))[..., :L])
@@ -160,7 +189,7 @@ class Mixer(nn.Module):
             x = F.silu(F.conv1d(xc, self.conv1d.weight, self.conv1d.bias, groups=self.d_inner))
         xt = x.permute(2, 0, 1)                                                          # (l, b, d)
         # ssm_parameters = self.x_proj(hidden_states.transpose(1, 2))                     (l, b, r+2n)
-        dt, Bm, Cm = self.x_proj(xt).split([self.r, self.n, self.n], dim=-1)
+        dt, Bm, Cm = self.proj('x_proj', xt).split([self.r, self.n, self.n], dim=-1)
         # discrete_time_step = softplus(self.dt_proj(time_step))                          (l, b, d)
         delta = F.softplus(self.dt_proj(dt))
         # A = -torch.exp(self.A_log.float())                                              (d, n)
@@ -173,7 +202,7 @@ class Mixer(nn.Module):
         # scan_output = scan_output + (hidden_states * self.D[None, :, None])             (l, b, d)
         y = y + xt * self.D
         # scan_output = scan_output * self.act(gate); self.out_proj(scan_output.transpose(1, 2))
-        return self.out_proj(y.transpose(0, 1) * self.gate(z))
+        return self.proj('out_proj', y.transpose(0, 1) * self.gate(z))
 
 
 class Block(nn.Module):
@@ -219,6 +248,22 @@ class MambaLM(nn.Module):
             if self.training and self.dropout:
                 h = F.dropout(h, self.dropout)
         return self.lm_head(self.backbone.norm_f(h))                                  # (b, l, vocab)
+
+    def set_ternary(self, on=True):
+        """Ternary forward (TernarySTE) for in_proj, x_proj, out_proj of every block. Only for training on latent
+        full-precision weights: a saved ternary checkpoint (ternary_state_dict) already holds W~ * gamma and is run
+        with this off (ternarizing it again would change gamma)."""
+        for layer in self.backbone.layers:
+            layer.mixer.ternary = on
+
+    def ternary_state_dict(self):
+        """state_dict with the ternarized weights W~ * gamma of the quantized projections: what the forward computed with."""
+        sd = self.state_dict()
+        for i in range(len(self.backbone.layers)):
+            for name in TERNARY_PROJECTIONS:
+                key = f'backbone.layers.{i}.mixer.{name}.weight'
+                sd[key] = ternarize(sd[key].detach())
+        return sd
 
     def use_reference_scan(self, on=True):
         for layer in self.backbone.layers:

@@ -40,6 +40,18 @@ def main():
         f"| architecture | Mamba-1, d_model {a['d_model']}, n_layer {a['n_layer']}, d_state {a['d_state']}, d_conv {a['d_conv']}, "
         f"expand {a['expand']} (d_inner {s['d_inner']}, dt_rank {s['dt_rank']}), vocab {s['vocab_padded']}, tied embedding, gate {a['activation']} |",
         f"| parameters | {s['n_params']:,} |",
+    ]
+    if s.get('ternary'):
+        t = s['ternary_tensors']
+        zf = sum(r['zero_frac'] for r in t) / len(t)
+        lines.append(f"| ternary | BitNet b1.58-style quantization-aware training ({s['ternary']}: per tensor γ = mean\\|W\\|, "
+                     "W̃ = clamp(round(W / (γ + 1e-5)), -1, 1), forward W̃·γ, straight-through gradient) of in_proj, x_proj and "
+                     f"out_proj of every block ({len(t)} tensors, {zf:.1%} zeros on average); the checkpoint holds W̃·γ. "
+                     "dt_proj, conv1d, A, D, norms and the embedding stay F32; activations are not quantized (BitNet's 8-bit "
+                     "activations are skipped) |")
+    if s.get('init_from'):
+        lines.append(f"| initialisation | fine-tuned from `{s['init_from']}` |")
+    lines += [
         f"| files | `{gguf.name}` {gguf.stat().st_size:,} bytes; `hf/model.safetensors` (F32) {hf.stat().st_size:,} bytes |",
         f"| training | {s['steps_done']} steps × {a['batch']} × {a['seq_len']} tokens = {s['tokens_seen']:,} tokens "
         f"({s['epochs']:.2f} epochs of {s['train_tokens']:,}); AdamW lr {a['lr']} cosine to {a['min_lr_frac']}×, warmup {a['warmup']}, "
@@ -55,7 +67,11 @@ def main():
     for ctx, v in sorted(s['valid'].items(), key=lambda kv: int(kv[0])):
         lines.append(f"| valid, windows of {ctx}+1 tokens from the zero state (training script) | loss {v['loss']:.4f}, perplexity {v['ppl']:.3f} "
                      f"({v['tokens_scored']:,} tokens) |")
-    lines.append(f"| transformers check | `MambaForCausalLM.from_pretrained(hf/)` logits = ours on 128 valid tokens, max abs diff {s['transformers_max_logit_diff']:.1e} |")
+    if s.get('transformers_max_logit_diff') is not None:
+        lines.append(f"| transformers check | `MambaForCausalLM.from_pretrained(hf/)` logits = ours on 128 valid tokens, max abs diff {s['transformers_max_logit_diff']:.1e} |")
+    else:
+        lines.append("| transformers check | skipped (transformers has no ReLU gate); our chunked scan = the reference loop of "
+                     f"mamba_torch.py on 128 valid tokens, max abs logit diff {s['reference_loop_max_logit_diff']:.1e} |")
     lines += ['', 'Training files (all of each, minus '
               f"{a['holdout_stories']} random stories held out for checkpoint selection):", '',
               '| file | bytes | sha256 |', '|---|---:|---|']

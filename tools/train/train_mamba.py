@@ -8,9 +8,16 @@ keeps its best model), models/NAME/log.jsonl (one line per logged step / evaluat
 and docs/training-NAME.png. tinystories-valid-head.txt is never used for selection: it is scored on a fixed
 prefix during training (for the curve only) and in full at the end.
 
-The model is initialised by transformers' own MambaForCausalLM init (seeded), trained with mamba_torch.MambaLM
-(same parameter names), and at the end the saved checkpoint is reloaded with
-transformers.MambaForCausalLM.from_pretrained and its logits compared with ours (assert).
+The model is initialised by transformers' own MambaForCausalLM init (seeded), or with --init-from DIR from an HF
+checkpoint's model.safetensors (fine-tuning), trained with mamba_torch.MambaLM (same parameter names), and at the
+end the saved checkpoint is reloaded with transformers.MambaForCausalLM.from_pretrained and its logits compared
+with ours (assert). transformers has no ReLU gate: for --activation relu the check compares our chunked scan with
+the transformers-style reference loop of mamba_torch on the reloaded checkpoint instead.
+
+--ternary: BitNet b1.58-style quantization-aware training of in_proj, x_proj and out_proj of every block (absmean,
+per tensor, straight-through estimator; activations stay F32). The saved checkpoint holds the ternarized weights
+W~ * gamma, exactly what the forward computed with, so it is an ordinary Mamba checkpoint (config.json records
+"ternary": "absmean").
 Deterministic: fixed seeds, fixed thread count, the same batches in the same order.
 """
 import argparse
@@ -44,6 +51,8 @@ def hf_config(args, vocab_size):
         bos_token_id=EOT_ID, eos_token_id=EOT_ID, pad_token_id=EOT_ID, use_cache=True)
     if args.activation != 'silu':
         cfg.gate_activation = args.activation  # not read by transformers: y * act(z) uses hidden_act there
+    if args.ternary:
+        cfg.ternary = args.ternary  # informational: the saved in_proj/x_proj/out_proj weights are W~ * gamma
     return cfg
 
 
@@ -86,12 +95,13 @@ def evaluate(model, tokens, ctx, batch, max_tokens=None):
     return total / count, count
 
 
-def save_hf(model, cfg, out_dir, tokenizer_path):
+def save_hf(model, cfg, out_dir, tokenizer_path, ternary=False):
     from transformers import MambaForCausalLM
     tmp = out_dir.with_name(out_dir.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
     hf = MambaForCausalLM(cfg)
-    missing, unexpected = hf.load_state_dict(model.state_dict(), strict=False)
+    sd = model.ternary_state_dict() if ternary else model.state_dict()
+    missing, unexpected = hf.load_state_dict(sd, strict=False)
     assert not unexpected and set(missing) <= {'lm_head.weight'}, (missing, unexpected)
     hf.save_pretrained(tmp, safe_serialization=True)
     shutil.copy(tokenizer_path, tmp / 'tokenizer.json')
@@ -117,6 +127,35 @@ def verify_with_transformers(model, hf_dir, ids):
     print(f'transformers vs ours on {ids.numel()} valid tokens: max |logit diff| {diff:.2e} (max |logit| {scale:.1f})')
     assert diff < 1e-3 * max(1.0, scale), 'logits differ from transformers'
     return diff
+
+
+def verify_reference_loop(model, ids):
+    """Our chunked SelectiveScan = the transformers-style reference loop (selective_scan_ref), same weights."""
+    model.eval()
+    with torch.no_grad():
+        ours = model(ids)
+        model.use_reference_scan(True)
+        ref = model(ids)
+        model.use_reference_scan(False)
+    model.train()
+    diff = (ours - ref).abs().max().item()
+    print(f'reference loop vs ours on {ids.numel()} valid tokens: max |logit diff| {diff:.2e} (transformers check '
+          'skipped: no ReLU gate there)')
+    assert diff < 1e-3 * max(1.0, ref.abs().max().item()), 'logits differ from the reference loop'
+    return diff
+
+
+def ternary_stats(sd, n_layer):
+    """Per quantized tensor of a ternary checkpoint: gamma and the fraction of zeros."""
+    from mamba_torch import TERNARY_PROJECTIONS
+    rows = []
+    for i in range(n_layer):
+        for name in TERNARY_PROJECTIONS:
+            w = sd[f'backbone.layers.{i}.mixer.{name}.weight']
+            vals = torch.unique(w)
+            assert len(vals) <= 3, (i, name, vals)
+            rows.append({'tensor': f'{i}.{name}', 'gamma': w.abs().max().item(), 'zero_frac': (w == 0).float().mean().item()})
+    return rows
 
 
 def plot(log_path, png_path, title):
@@ -166,6 +205,10 @@ def main():
     ap.add_argument('--seed', type=int, default=1234)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out-root', default=str(REPO / 'models'))
+    ap.add_argument('--init-from', default=None, metavar='DIR',
+                    help="fine-tune: load this HF checkpoint dir's model.safetensors before training (same shapes)")
+    ap.add_argument('--ternary', action='store_const', const='absmean', default=None,
+                    help='BitNet b1.58 absmean ternary QAT of in_proj, x_proj, out_proj (STE); saves W~ * gamma')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -186,6 +229,14 @@ def main():
     mcfg['gate_activation'] = args.activation
     model = MambaLM(mcfg)
     model.load_state_dict(init, strict=True)
+    if args.init_from:
+        from safetensors.torch import load_file
+        src = load_file(str(Path(args.init_from) / 'model.safetensors'))
+        missing, unexpected = model.load_state_dict(src, strict=False)
+        assert not unexpected and set(missing) <= {'lm_head.weight'}, (missing, unexpected)
+        print(f'initialised from {args.init_from}/model.safetensors ({len(src)} tensors)')
+    if args.ternary:
+        model.set_ternary(True)
     model.dropout = args.dropout
     n_params = sum(p.numel() for p in model.parameters())
     print(f'{args.name}: d_model {args.d_model}, n_layer {args.n_layer}, d_inner {cfg.intermediate_size}, '
@@ -224,7 +275,7 @@ def main():
                    'holdout_loss': h_loss, 'valid_loss': v_loss, 'time_s': round(time.time() - t0, 1)}
             if h_loss < best[0]:
                 best = (h_loss, step)
-                save_hf(model, cfg, hf_dir, args.tokenizer)
+                save_hf(model, cfg, hf_dir, args.tokenizer, ternary=bool(args.ternary))
                 row['saved'] = True
             log.write(json.dumps(row) + '\n')
             log.flush()
@@ -256,9 +307,16 @@ def main():
     log.close()
 
     # Final: reload the best checkpoint, check transformers agrees, score the whole valid file.
-    model.load_state_dict(MambaForCausalLM.from_pretrained(hf_dir).state_dict(), strict=False)
-    # transformers has no ReLU gate (its hidden_act also changes the conv activation): check SiLU models only.
-    diff = verify_with_transformers(model, hf_dir, valid[:129].unsqueeze(0)) if args.activation == 'silu' else None
+    best_sd = MambaForCausalLM.from_pretrained(hf_dir).state_dict()
+    model.load_state_dict(best_sd, strict=False)
+    model.set_ternary(False)  # a ternary checkpoint already holds W~ * gamma
+    # transformers has no ReLU gate (its hidden_act also changes the conv activation): check SiLU models only,
+    # a ReLU model against our reference loop.
+    diff = ref_diff = None
+    if args.activation == 'silu':
+        diff = verify_with_transformers(model, hf_dir, valid[:129].unsqueeze(0))
+    else:
+        ref_diff = verify_reference_loop(model, valid[:129].unsqueeze(0))
     results = {}
     for ctx in sorted({args.seq_len, 1024}):
         loss, n = evaluate(model, valid, ctx, 8 if ctx > 512 else 32)
@@ -274,7 +332,9 @@ def main():
         'epochs': step * tokens_per_step / len(train), 'wall_time_s': round(wall, 1),
         'tokens_per_s': round(step * tokens_per_step / wall, 1),
         'best_holdout_loss': best[0], 'holdout_loss': h_loss, 'train_loss_first_64k': t_loss,
-        'valid': results, 'transformers_max_logit_diff': diff,
+        'valid': results, 'transformers_max_logit_diff': diff, 'reference_loop_max_logit_diff': ref_diff,
+        'init_from': args.init_from, 'ternary': args.ternary,
+        'ternary_tensors': ternary_stats(best_sd, args.n_layer) if args.ternary else None,
         'files': file_table(TRAIN_FILES), 'valid_file': file_table([VALID_FILE])[0],
         'torch': torch.__version__,
     }
