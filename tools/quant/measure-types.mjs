@@ -30,6 +30,10 @@ const { values: o } = parseArgs({
     out: { type: 'string' },
     'bench-n': { type: 'string', default: '64' },
     'bench-repeat': { type: 'string', default: '3' },
+    /** Skip the speed runs (perplexity / KL only: may share the machine). */
+    'no-bench': { type: 'boolean', default: false },
+    /** Threads of the perplexity runs (default: --threads). */
+    'ppl-threads': { type: 'string' },
   },
 });
 if (!o.model || !o.name || !o.text) {
@@ -84,14 +88,14 @@ for (const variant of o.types.split(',')) {
   const label = variant.startsWith('file:') ? variant.slice(5).split('=')[0] : variant;
   const size = statSync(path).size;
   const { bpw, mix } = await weightStats(path);
-  const pplArgs = ['perplexity', path, '--file', o.text, '--json', '--quiet', '--threads', o.threads];
+  const pplArgs = ['perplexity', path, '--file', o.text, '--json', '--quiet', '--threads', o['ppl-threads'] ?? o.threads];
   if (o['max-tokens']) pplArgs.push('--max-tokens', o['max-tokens']);
   if (path !== o.model) pplArgs.push('--kl-reference', o.model);
   let t0 = performance.now();
   const ppl = JSON.parse(cli(pplArgs));
   const pplSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const bench = JSON.parse(cli(['bench', path, '--threads', o.threads, '-p', '64', '-n', o['bench-n'], '--repeat', o['bench-repeat'], '--json']));
+  const bench = o['no-bench'] ? {} : JSON.parse(cli(['bench', path, '--threads', o.threads, '-p', '64', '-n', o['bench-n'], '--repeat', o['bench-repeat'], '--json']));
   const row = {
     variant: label,
     file: path,
@@ -128,6 +132,6 @@ console.log(`| type | file | bits / weight | weights stored as | perplexity | KL
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
-    `| ${r.variant} | ${mib(r.file_bytes)} | ${r.bpw.toFixed(2)} | ${r.weight_types} | ${r.ppl.toFixed(3)} | ${r.kl_mean.toExponential(2)} | ${(100 * r.top1_agreement).toFixed(1)} % | ${median([r.decode_tokens_per_s]).toFixed(1)} |`,
+    `| ${r.variant} | ${mib(r.file_bytes)} | ${r.bpw.toFixed(2)} | ${r.weight_types} | ${r.ppl.toFixed(3)} | ${r.kl_mean.toExponential(2)} | ${(100 * r.top1_agreement).toFixed(1)} % | ${r.decode_tokens_per_s === undefined ? '—' : r.decode_tokens_per_s.toFixed(1)} |`,
   );
 }
