@@ -32,6 +32,8 @@ const { values: o } = parseArgs({
     'bench-repeat': { type: 'string', default: '3' },
     /** Skip the speed runs (perplexity / KL only: may share the machine). */
     'no-bench': { type: 'boolean', default: false },
+    /** Only the speed runs, merged into the rows of an existing --out (quality measured before). */
+    'bench-only': { type: 'boolean', default: false },
     /** Threads of the perplexity runs (default: --threads). */
     'ppl-threads': { type: 'string' },
   },
@@ -80,9 +82,21 @@ async function weightStats(path) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const out = o.out ?? join(o.work, `${o.name}-results.json`);
+const prev = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
 const results = [];
 for (const variant of o.types.split(',')) {
+  if (o['bench-only']) {
+    const row = prev?.results.find((r) => r.variant === variant);
+    if (!row) throw new Error(`--bench-only: no row ${variant} in ${out}`);
+    const t0 = performance.now();
+    const bench = JSON.parse(cli(['bench', row.file, '--threads', o.threads, '-p', '64', '-n', o['bench-n'], '--repeat', o['bench-repeat'], '--json']));
+    Object.assign(row, { decode_tokens_per_s: bench.decode_tokens_per_s, prompt_tokens_per_s: bench.prompt_tokens_per_s, threads: bench.threads, peak_rss_bytes: bench.peak_rss_bytes });
+    row.seconds = { ...row.seconds, bench: (performance.now() - t0) / 1000 };
+    results.push(row);
+    console.error(`${o.name} ${variant}: decode ${bench.decode_tokens_per_s} tok/s, prompt ${bench.prompt_tokens_per_s} tok/s (${bench.threads} threads)`);
+    continue;
+  }
   console.error(`${o.name} ${variant}`);
   const path = fileFor(variant);
   const label = variant.startsWith('file:') ? variant.slice(5).split('=')[0] : variant;
@@ -118,12 +132,8 @@ for (const variant of o.types.split(',')) {
   console.error(`  ${JSON.stringify({ ...row, seconds: undefined, file: undefined })}`);
 }
 
-const out = o.out ?? join(o.work, `${o.name}-results.json`);
-const prev = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
-writeFileSync(
-  out,
-  JSON.stringify({ model: o.name, source: o.model, text: o.text, max_tokens: o['max-tokens'] ?? null, date: new Date().toISOString(), load_before: prev?.load_before, results }, null, 1) + '\n',
-);
+const header = o['bench-only'] ? { ...prev, bench_date: new Date().toISOString() } : { model: o.name, source: o.model, text: o.text, max_tokens: o['max-tokens'] ?? null, date: new Date().toISOString() };
+writeFileSync(out, JSON.stringify({ ...header, results }, null, 1) + '\n');
 console.error(`wrote ${out}`);
 
 // The markdown table (docs/quantization.md).
