@@ -273,28 +273,38 @@ ${profile}
 
 ## Reading the numbers
 
-- **F32 decode is memory-bound**: every token streams ~500 MB of weights; one thread reads ~13 GB/s (the
-  matvecs' own rate), two threads get more of the memory system. llama.cpp is bound the same way, hence the
-  ratios closest to 1.
-- **F16, Q8_0 and Q4_0 decode are instruction-bound** in mamba-ts (a fraction of the bound in the table):
-  it widens and unpacks weights with 128-bit WebAssembly SIMD (no FMA, no u8×i8 dot product without relaxed
-  SIMD), where llama.cpp uses 256-bit AVX2 (\`vpmaddubsw\`, FMA, F16C). The quantized matvecs take two rows
-  per iteration (one x block load and widening for both); in_proj, out_proj and the lm_head are three
-  quarters of a token.
-- **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens (weights read once
-  per chunk: 9–12 GMAC/s per thread for every type, about twice the matvecs of a decode step); the selective
-  scan (one \`exp\` per state element per token) then takes a fifth of the time.
+- **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
+  engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate. For F16, Q8_0
+  and Q4_0 mamba-ts is instruction-bound: 128-bit WebAssembly SIMD has no FMA, no F16 conversion and no
+  u8×i8 dot product (without relaxed SIMD), where llama.cpp uses 256-bit AVX2 (\`vpmaddubsw\`, FMA, F16C).
+  What closed part of the gap (each with the same bits as before, tested): the matvecs work on x *prepared*
+  once per op in each thread's scratch — F16 on x·2^112, so a half widens with i16 shifts and two shuffles and
+  no rescale multiply (+25–33 %); Q8_0 / Q4_0 on x widened to i16 once instead of once per row (+19 %) — the
+  Q8_0 matvec streams one row at a time (+34 % when the weights come from DRAM), Q4_0 splits nibbles with i16
+  shifts (V8 emulates i8x16 shifts), the scan's \`exp\` rounds by the magic-number trick and its gate is
+  vectorized (−26 %), and sequences keep their state in WASM memory (no copy in and out per token).
+- **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens (cache-blocked rows,
+  four tokens per weight load; Q8_0 / Q4_0 on tokens widened once per op), then the scan token by token. The
+  GEMMs run at ~10–12 GMAC/s per thread for every type; llama.cpp's AVX2 GEMMs are ~1.5–2× faster per core on
+  the quantized types, and register-tiled variants (2×2, 1×4 tiles) measured no faster in V8, which spills.
 - **Threads**: rows are split across threads (~4 chunks per thread per op, one barrier per op) and the results
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.
+- **Memory**: the weights are read from the file straight into WASM memory (no JS-heap copy; before, F32 peaked
+  at 617 MiB). Above the Node runtime (~50 MiB before anything is loaded), a model costs its WASM memory (the
+  weights + ~6 MiB of activations and state slots) plus ~20–35 MiB that do not grow with the model: the GGUF
+  header with the 50k-token tokenizer parsed into JS, and a worker thread's V8 isolate at 2 threads. The
+  F32 file meets the bar (file + 10 % + state); the smaller files do not, by that constant (+10 MiB on F16,
+  +20 MiB on Q8_0, +26 MiB on Q4_0).
 
 ## \`mamba-ts bench\`
 
 \`mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--backend scalar|wasm]
 [--prefill-chunk T] [--profile-ops] [--json]\` feeds P seeded random token ids with \`prefill\`, then N
 single-token steps (the greedy token fed back), after a warm-up, and reports medians over R runs: prompt and
-decode tokens/s, load time, peak RSS (\`process.resourceUsage().maxRSS\`), threads, backend, model bytes. JSON
-keys: \`prompt_tokens_per_s\`, \`decode_tokens_per_s\`, \`load_ms\`, \`peak_rss_bytes\`, \`threads\`,
+decode tokens/s, load time, peak RSS (\`process.resourceUsage().maxRSS\`) and the RSS before loading, threads,
+backend, model bytes. JSON keys: \`prompt_tokens_per_s\`, \`decode_tokens_per_s\`, \`load_ms\`, \`peak_rss_bytes\`,
+\`baseline_rss_bytes\`, \`threads\`,
 \`backend\`, plus \`model_bytes\`, \`wasm_memory_bytes\`, \`weight_types\`, per-run rates, and \`op_profile\`
 with \`--profile-ops\`. \`npm run bench\` runs it on \`/tmp/mamba-130m-random/gguf/f32.gguf\` unless given a model.
 
