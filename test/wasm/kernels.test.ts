@@ -324,7 +324,7 @@ describe('Mamba step kernels', () => {
   test('ssm_conv1d_step_silu_f32: dConv 1, 2, 4; with and without bias; channel ranges', () => {
     const rand = mulberry32(21);
     for (const dConv of [1, 2, 4]) {
-      for (const dInner of [1, 5, 33]) {
+      for (const dInner of [1, 5, 8, 33]) {
         for (const withBias of [true, false]) {
           h.reset();
           const x = randomF32(rand, dInner, { scale: 3 });
@@ -349,6 +349,13 @@ describe('Mamba step kernels', () => {
           run(0, mid, x2, s2);
           run(mid, dInner, x2, s2);
           exact(h.f32(x2, dInner), full, `${label}: split at ${mid}`);
+          // and at 1: the four-channel path and the scalar one meet at other channels
+          const x3 = h.put(x);
+          const s3 = h.put(state);
+          run(0, Math.min(1, dInner), x3, s3);
+          run(Math.min(1, dInner), dInner, x3, s3);
+          exact(h.f32(x3, dInner), full, `${label}: split at 1`);
+          exact(h.f32(s3, state.length), o.state, `${label}: split at 1, state`);
         }
       }
     }
