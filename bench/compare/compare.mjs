@@ -181,6 +181,8 @@ async function measure() {
           llamaPp: m('llama', 'pp'), mambaPp: m('mamba', 'pp'), llamaTg: m('llama', 'tg'), mambaTg: m('mamba', 'tg'),
           bytesPerToken: bpt.bytes, rss: median(runs.mamba.map((x) => x.rss)), baseRss: median(runs.mamba.map((x) => x.baseRss)),
           fileBytes: statSync(file).size, stateBytes: bpt.stateBytes,
+          // per alternating pair: robust to the machine drifting during the cell
+          pairedPp: median(runs.mamba.map((x, i) => x.pp / runs.llama[i].pp)), pairedTg: median(runs.mamba.map((x, i) => x.tg / runs.llama[i].tg)),
         });
       }
     } finally {
@@ -201,11 +203,11 @@ if (opts['json-out']) writeFileSync(opts['json-out'], JSON.stringify(R, null, 1)
 const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 const gbs = (n) => `${(n / 1e9).toFixed(1)} GB/s`;
 const table = [
-  '| file | threads | pp llama.cpp | pp mamba-ts | ratio | tg llama.cpp | tg mamba-ts | ratio | tg bound | mamba-ts read rate (% of bound) | bytes / token | mamba-ts peak RSS (above the runtime) |',
+  '| file | threads | pp llama.cpp | pp mamba-ts | ratio (paired) | tg llama.cpp | tg mamba-ts | ratio (paired) | tg bound | mamba-ts read rate (% of bound) | bytes / token | mamba-ts peak RSS (above the runtime) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...R.rows.map((r) => {
     const bound = R.bandwidth[r.threads] / r.bytesPerToken;
-    return `| ${r.type.toUpperCase()} | ${r.threads}${r.mambaThreads !== r.threads ? ` (mamba-ts ${r.mambaThreads})` : ''} | ${fmt(r.llamaPp)} | ${fmt(r.mambaPp)} | ${fmt(r.mambaPp / r.llamaPp, 2)} | ${fmt(r.llamaTg)} | ${fmt(r.mambaTg)} | ${fmt(r.mambaTg / r.llamaTg, 2)} | ${fmt(bound)} | ${gbs(r.mambaTg * r.bytesPerToken)} (${fmt((100 * r.mambaTg) / bound, 0)} %) | ${mib(r.bytesPerToken)} | ${mib(r.rss)}${r.baseRss ? ` (${mib(r.rss - r.baseRss)})` : ''} |`;
+    return `| ${r.type.toUpperCase()} | ${r.threads}${r.mambaThreads !== r.threads ? ` (mamba-ts ${r.mambaThreads})` : ''} | ${fmt(r.llamaPp)} | ${fmt(r.mambaPp)} | ${fmt(r.mambaPp / r.llamaPp, 2)}${r.pairedPp ? ` (${fmt(r.pairedPp, 2)})` : ''} | ${fmt(r.llamaTg)} | ${fmt(r.mambaTg)} | ${fmt(r.mambaTg / r.llamaTg, 2)}${r.pairedTg ? ` (${fmt(r.pairedTg, 2)})` : ''} | ${fmt(bound)} | ${gbs(r.mambaTg * r.bytesPerToken)} (${fmt((100 * r.mambaTg) / bound, 0)} %) | ${mib(r.bytesPerToken)} | ${mib(r.rss)}${r.baseRss ? ` (${mib(r.rss - r.baseRss)})` : ''} |`;
   }),
 ].join('\n');
 // The issue's comparison: each engine at its best thread count.
@@ -260,7 +262,8 @@ one recurrent state:
 
 ${bestTable}
 
-Every cell:
+Every cell (ratio = of the medians; in parentheses, the median of the per-run ratios of the alternating pairs,
+which a machine drifting during the cell disturbs less):
 
 ${table}
 
