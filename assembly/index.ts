@@ -30,7 +30,7 @@ export {
   ssm_dt_proj_softplus_q4_0_q8_0,
   ssm_dt_softplus_f32,
 } from './ssm-dt';
-export { ssm_scan_step_f32 } from './ssm-scan';
+export { ssm_scan_step_f32, ssm_scan_chunk_f32 } from './ssm-scan';
 
 /** End of the module's own static data: JS places its arena above this (and above the first 64 KiB page). */
 export function heap_base(): usize {

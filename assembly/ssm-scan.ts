@@ -49,6 +49,12 @@ export function ssm_scan_step_f32(
   }
   // Pass 2: y = y · act(z), four channels at a time (the scalar twins give the same bits on the tail, so
   // the result does not depend on where a thread's range starts). 26% faster than a scalar SiLU per channel.
+  gate_range(yPtr, zPtr, dStart, dEnd, gateRelu);
+}
+
+/** y[d] ·= act(z[d]) for d in [dStart, dEnd): SiLU four at a time (vector twin), or ReLU. */
+@inline
+function gate_range(yPtr: usize, zPtr: usize, dStart: i32, dEnd: i32, gateRelu: i32): void {
   let d = dStart;
   if (gateRelu) {
     for (; d < dEnd; d++) {
@@ -64,5 +70,70 @@ export function ssm_scan_step_f32(
   for (; d < dEnd; d++) {
     const o = <usize>d << 2;
     store<f32>(yPtr + o, load<f32>(yPtr + o) * silu_f32(load<f32>(zPtr + o)));
+  }
+}
+
+/**
+ * ssm_scan_step_f32 for nTok tokens in order (prompt chunks), channels [dStart, dEnd): the bits of nTok step
+ * calls. For dState = 16 (every Mamba-1) each channel's state and A stay in registers across the tokens —
+ * 2× faster than a step per token (measured: 2.46 → 1.28 ms per 64-token chunk-token of a 130m model, before
+ * the gate) — then the gate pass per token. Other dState: one step call per token.
+ *
+ * Token t: x at xPtr + t·xStride (z at + zOff), dt at dtPtr + t·dtStride, B at bPtr + t·bStride (C at + cOff),
+ * y at yPtr + t·yStride. All strides and offsets in bytes.
+ */
+export function ssm_scan_chunk_f32(
+  yPtr: usize, yStride: usize, ssmStatePtr: usize, xPtr: usize, xStride: usize, zOff: usize, dtPtr: usize, dtStride: usize,
+  aPtr: usize, bPtr: usize, bStride: usize, cOff: usize, dPtr: usize, dStart: i32, dEnd: i32, dState: i32, nTok: i32, gateRelu: i32,
+): void {
+  if (dState != 16) {
+    for (let t = 0; t < nTok; t++) {
+      const tt = <usize>t;
+      const x = xPtr + tt * xStride;
+      const b = bPtr + tt * bStride;
+      ssm_scan_step_f32(yPtr + tt * yStride, ssmStatePtr, x, dtPtr + tt * dtStride, aPtr, b, b + cOff, dPtr, x + zOff, dStart, dEnd, dState, gateRelu);
+    }
+    return;
+  }
+  for (let d = dStart; d < dEnd; d++) {
+    const o = <usize>d << 2;
+    const h = ssmStatePtr + (o << 4);
+    const a = aPtr + (o << 4);
+    let h0 = v128.load(h);
+    let h1 = v128.load(h, 16);
+    let h2 = v128.load(h, 32);
+    let h3 = v128.load(h, 48);
+    const a0 = v128.load(a);
+    const a1 = v128.load(a, 16);
+    const a2 = v128.load(a, 32);
+    const a3 = v128.load(a, 48);
+    const D = load<f32>(dPtr + o);
+    for (let t = 0; t < nTok; t++) {
+      const tt = <usize>t;
+      const x = load<f32>(xPtr + tt * xStride + o);
+      const dt = load<f32>(dtPtr + tt * dtStride + o);
+      const vdt = f32x4.splat(dt);
+      const vxdt = f32x4.splat(x * dt);
+      const B = bPtr + tt * bStride;
+      const C = B + cOff;
+      // the operations of ssm_scan_step_f32's vector loop, n = 0, 4, 8, 12
+      h0 = f32x4.add(f32x4.mul(h0, exp_nonpos_f32x4(f32x4.mul(vdt, a0))), f32x4.mul(vxdt, v128.load(B)));
+      h1 = f32x4.add(f32x4.mul(h1, exp_nonpos_f32x4(f32x4.mul(vdt, a1))), f32x4.mul(vxdt, v128.load(B, 16)));
+      h2 = f32x4.add(f32x4.mul(h2, exp_nonpos_f32x4(f32x4.mul(vdt, a2))), f32x4.mul(vxdt, v128.load(B, 32)));
+      h3 = f32x4.add(f32x4.mul(h3, exp_nonpos_f32x4(f32x4.mul(vdt, a3))), f32x4.mul(vxdt, v128.load(B, 48)));
+      let acc = f32x4.add(f32x4.splat(0), f32x4.mul(h0, v128.load(C)));
+      acc = f32x4.add(acc, f32x4.mul(h1, v128.load(C, 16)));
+      acc = f32x4.add(acc, f32x4.mul(h2, v128.load(C, 32)));
+      acc = f32x4.add(acc, f32x4.mul(h3, v128.load(C, 48)));
+      store<f32>(yPtr + tt * yStride + o, hsum_f32x4(acc) + D * x);
+    }
+    v128.store(h, h0);
+    v128.store(h, h1, 16);
+    v128.store(h, h2, 32);
+    v128.store(h, h3, 48);
+  }
+  for (let t = 0; t < nTok; t++) {
+    const tt = <usize>t;
+    gate_range(yPtr + tt * yStride, xPtr + tt * xStride + zOff, dStart, dEnd, gateRelu);
   }
 }

@@ -100,6 +100,14 @@ export interface MambaKernels {
     yPtr: number, ssmStatePtr: number, xPtr: number, dtPtr: number, aPtr: number, bPtr: number, cPtr: number,
     dPtr: number, zPtr: number, dStart: number, dEnd: number, dState: number, gateRelu: number,
   ): void;
+  /**
+   * ssm_scan_step_f32 for nTok tokens in order (the same bits): token t's x at xPtr + t·xStride (z at + zOff),
+   * dt at dtPtr + t·dtStride, B at bPtr + t·bStride (C at + cOff), y at yPtr + t·yStride; strides in bytes.
+   */
+  ssm_scan_chunk_f32(
+    yPtr: number, yStride: number, ssmStatePtr: number, xPtr: number, xStride: number, zOff: number, dtPtr: number, dtStride: number,
+    aPtr: number, bPtr: number, bStride: number, cOff: number, dPtr: number, dStart: number, dEnd: number, dState: number, nTok: number, gateRelu: number,
+  ): void;
   /** End of the module's static data (must lie below KERNEL_RESERVED_BYTES). */
   heap_base(): number;
 }

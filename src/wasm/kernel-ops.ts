@@ -180,10 +180,15 @@ export class OpRunner {
         if (parts & 2) {
           const yPtr = a[6], ssmState = a[7], xz = a[8], xdbl = a[9], aPtr = a[10], dPtr = a[11];
           const xdblBytes = 4 * (dtRank + 2 * dState);
-          for (let t = 0; t < nTok; t++) {
-            const x = xz + t * 8 * dInner;
-            const b = xdbl + t * xdblBytes + 4 * dtRank;
-            k.ssm_scan_step_f32(yPtr + t * 4 * dInner, ssmState, x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState, gateRelu);
+          if (nTok === 1) {
+            const b = xdbl + 4 * dtRank;
+            k.ssm_scan_step_f32(yPtr, ssmState, xz, dtPtr, aPtr, b, b + 4 * dState, dPtr, xz + 4 * dInner, start, end, dState, gateRelu);
+          } else {
+            // the chunk in one call: each channel's state stays in registers across the tokens (same bits)
+            k.ssm_scan_chunk_f32(
+              yPtr, 4 * dInner, ssmState, xz, 8 * dInner, 4 * dInner, dtPtr, 4 * dInner,
+              aPtr, xdbl + 4 * dtRank, xdblBytes, 4 * dState, dPtr, start, end, dState, nTok, gateRelu,
+            );
           }
         }
         return;

@@ -321,6 +321,46 @@ describe('rms_norm', () => {
 });
 
 describe('Mamba step kernels', () => {
+  test('ssm_scan_chunk_f32 = one ssm_scan_step_f32 per token, bit for bit (dState 16 in registers, others), both gates, channel ranges', () => {
+    const rand = mulberry32(43);
+    for (const gateRelu of [0, 1]) {
+      for (const dState of [16, 5]) {
+        for (const [dInner, nTok] of [[6, 3], [9, 1], [13, 7]]) {
+          h.reset();
+          const zOff = 4 * dInner;
+          const xs = 8 * dInner + 12; // x then z per token, padded
+          const bStride = 4 * (3 + 2 * dState) + 8; // dtRank 3 in front of B, padded
+          const xz = randomF32(rand, (nTok * xs) / 4, { scale: 2 });
+          const dt = Float32Array.from({ length: nTok * dInner }, () => Math.log1p(Math.exp(4 * rand() - 3)));
+          const bc = randomF32(rand, (nTok * bStride) / 4, { scale: 2 });
+          const A = Float32Array.from({ length: dInner * dState }, () => -Math.exp(3 * rand() - 1));
+          const D = randomF32(rand, dInner);
+          const state = randomF32(rand, dInner * dState, { scale: 4 });
+          const [xzPtr, dtPtr, bcPtr, aPtr, dPtr] = [xz, dt, bc, A, D].map((v) => h.put(v));
+          const bPtr = bcPtr + 12;
+          // the steps
+          const s1 = h.put(state);
+          const y1 = h.alloc(4 * nTok * dInner);
+          for (let t = 0; t < nTok; t++) {
+            const x = xzPtr + t * xs;
+            const b = bPtr + t * bStride;
+            h.k.ssm_scan_step_f32(y1 + 4 * t * dInner, s1, x, dtPtr + 4 * t * dInner, aPtr, b, b + 4 * dState, dPtr, x + zOff, 0, dInner, dState, gateRelu);
+          }
+          // the chunk, in two channel ranges
+          const s2 = h.put(state);
+          const y2 = h.alloc(4 * nTok * dInner);
+          const mid = Math.min(dInner, 5);
+          for (const [d0, d1] of [[0, mid], [mid, dInner]]) {
+            h.k.ssm_scan_chunk_f32(y2, 4 * dInner, s2, xzPtr, xs, zOff, dtPtr, 4 * dInner, aPtr, bPtr, bStride, 4 * dState, dPtr, d0, d1, dState, nTok, gateRelu);
+          }
+          const label = `gate ${gateRelu ? 'relu' : 'silu'}, dState ${dState}, dInner ${dInner}, ${nTok} tokens`;
+          exact(h.f32(y2, nTok * dInner), h.f32(y1, nTok * dInner), `${label}: y`);
+          exact(h.f32(s2, dInner * dState), h.f32(s1, dInner * dState), `${label}: state`);
+        }
+      }
+    }
+  });
+
   test('ssm_conv1d_step_silu_f32: dConv 1, 2, 4; with and without bias; channel ranges', () => {
     const rand = mulberry32(21);
     for (const dConv of [1, 2, 4]) {
