@@ -4,9 +4,9 @@
  * the bits equal matvec_q4_0_q8_0's. nIn % 32 == 0.
  */
 import { f16_to_f32_finite, hsum_f32x4 } from './common';
-import { dot_q4_0_q8_0, dot_q4_0_widened, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
+import { dot_q4_0_q8_0, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES } from './quantize-q8_0';
-import { q8_block_fma, widened_block_fma } from './gemm-q8_0';
+import { q8_block_fma } from './gemm-q8_0';
 import { gemm_block_rows } from './gemm-common';
 
 @inline
@@ -60,63 +60,6 @@ export function gemm_q4_0_q8_0(
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, x0, nBlocks));
-    }
-  }
-}
-
-/** gemm_q4_0_q8_0 on tokens widened by widen_q8_0 (layout as gemm_q8_0_q8_0_widened): the same bits. */
-export function gemm_q4_0_q8_0_widened(
-  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
-): void {
-  const nBlocks = nIn / QK4_0;
-  const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
-  const scales = <usize>nBlocks << 6;
-  const os = <usize>outStrideBytes;
-  const xs = <usize>xwStrideBytes;
-  const mask = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
-  const block = gemm_block_rows(rowBytes);
-  for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
-    const r1 = min(r0 + block, rowEnd);
-    let t = 0;
-    for (; t + 4 <= nTok; t += 4) {
-      const x0 = xwPtr + <usize>t * xs;
-      const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) {
-        const wr = wPtr + <usize>r * rowBytes;
-        let a0 = f32x4.splat(0);
-        let a1 = f32x4.splat(0);
-        let a2 = f32x4.splat(0);
-        let a3 = f32x4.splat(0);
-        for (let b = 0; b < nBlocks; b++) {
-          const w = wr + <usize>b * Q4_0_BLOCK_BYTES;
-          const q = v128.load(w, 2);
-          const q0 = i8x16.sub(v128.and(q, mask), eight);
-          const q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
-          const w0l = i16x8.extend_low_i8x16_s(q0);
-          const w0h = i16x8.extend_high_i8x16_s(q0);
-          const w1l = i16x8.extend_low_i8x16_s(q1);
-          const w1h = i16x8.extend_high_i8x16_s(q1);
-          const dw = f16_to_f32_finite(load<u16>(w));
-          const xb = x0 + (<usize>b << 6);
-          const db = x0 + scales + (<usize>b << 2);
-          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
-          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
-          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
-          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
-        }
-        const o = out0 + (<usize>r << 2);
-        store<f32>(o, hsum_f32x4(a0));
-        store<f32>(o + os, hsum_f32x4(a1));
-        store<f32>(o + 2 * os, hsum_f32x4(a2));
-        store<f32>(o + 3 * os, hsum_f32x4(a3));
-      }
-    }
-    for (; t < nTok; t++) {
-      const x0 = xwPtr + <usize>t * xs;
-      const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q4_0_widened(wPtr + <usize>r * rowBytes, x0, nBlocks));
     }
   }
 }

@@ -2,11 +2,11 @@
  * Q8_0 weights × T Q8_0 activation vectors (layout as gemm-f32.ts; token t's blocks at xPtr + t·xStrideBytes).
  * Four tokens share each weight block's load and i8 → i16 widening; each (row, token) is reduced exactly as
  * dot_q8_0_q8_0 (matvec-q8_0.ts): exact i32 block sums, × d_w·d_x in f32 into one f32x4, lanes summed at the
- * end, so the bits equal matvec_q8_0_q8_0's. nIn % 32 == 0. (Activations pre-widened to i16 once per chunk
- * were measured only ~5% faster: not worth a second layout.)
+ * end, so the bits equal matvec_q8_0_q8_0's. nIn % 32 == 0. The backend runs the prepared twin on tokens
+ * widened once per op (gemm-widened.ts); this one is for callers with plain Q8_0 rows.
  */
 import { f16_to_f32_finite, hsum_f32x4 } from './common';
-import { dot_q8_0_q8_0, dot_q8_0_widened } from './matvec-q8_0';
+import { dot_q8_0_q8_0 } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 import { gemm_block_rows } from './gemm-common';
 
@@ -72,72 +72,6 @@ export function gemm_q8_0_q8_0(
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q8_0_q8_0(wPtr + <usize>r * rowBytes, x0, nBlocks));
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The prepared GEMMs (prompt chunks): each token's x widened once per op by widen_q8_0 (matvec-q8_0.ts), so
-// the (row, token) inner step is four i16 dots on loaded x — no per-row x widening. Same bits as the plain
-// GEMMs (and the matvecs). Token t's widened x at xwPtr + t·xwStrideBytes.
-
-/** One widened x block (at xw, its f32 scale at ds) against a weight block widened to i16, added to acc. */
-@inline
-export function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize): v128 {
-  const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, v128.load(xw)), i32x4.dot_i16x8_s(w0h, v128.load(xw, 16)));
-  const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, v128.load(xw, 32)), i32x4.dot_i16x8_s(w1h, v128.load(xw, 48)));
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(dw * load<f32>(ds))));
-}
-
-export function gemm_q8_0_q8_0_widened(
-  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
-): void {
-  const nBlocks = nIn / QK8_0;
-  const rowBytes = <usize>nBlocks * Q8_0_BLOCK_BYTES;
-  const scales = <usize>nBlocks << 6;
-  const os = <usize>outStrideBytes;
-  const xs = <usize>xwStrideBytes;
-  const block = gemm_block_rows(rowBytes);
-  for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
-    const r1 = min(r0 + block, rowEnd);
-    let t = 0;
-    for (; t + 4 <= nTok; t += 4) {
-      const x0 = xwPtr + <usize>t * xs;
-      const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) {
-        const wr = wPtr + <usize>r * rowBytes;
-        let a0 = f32x4.splat(0);
-        let a1 = f32x4.splat(0);
-        let a2 = f32x4.splat(0);
-        let a3 = f32x4.splat(0);
-        for (let b = 0; b < nBlocks; b++) {
-          const w = wr + <usize>b * Q8_0_BLOCK_BYTES;
-          const q0 = v128.load(w, 2);
-          const q1 = v128.load(w, 18);
-          const w0l = i16x8.extend_low_i8x16_s(q0);
-          const w0h = i16x8.extend_high_i8x16_s(q0);
-          const w1l = i16x8.extend_low_i8x16_s(q1);
-          const w1h = i16x8.extend_high_i8x16_s(q1);
-          const dw = f16_to_f32_finite(load<u16>(w));
-          const xb = x0 + (<usize>b << 6);
-          const db = x0 + scales + (<usize>b << 2);
-          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
-          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
-          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
-          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
-        }
-        const o = out0 + (<usize>r << 2);
-        store<f32>(o, hsum_f32x4(a0));
-        store<f32>(o + os, hsum_f32x4(a1));
-        store<f32>(o + 2 * os, hsum_f32x4(a2));
-        store<f32>(o + 3 * os, hsum_f32x4(a3));
-      }
-    }
-    for (; t < nTok; t++) {
-      const x0 = xwPtr + <usize>t * xs;
-      const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q8_0_widened(wPtr + <usize>r * rowBytes, x0, nBlocks));
     }
   }
 }

@@ -11,8 +11,9 @@ export { matvec_q8_0_q8_0, matvec_q8_0_q8_0_widened, widen_q8_0 } from './matvec
 export { matvec_q4_0_q8_0, matvec_q4_0_q8_0_widened } from './matvec-q4_0';
 export { gemm_f32_f32 } from './gemm-f32';
 export { gemm_f16_f32 } from './gemm-f16';
-export { gemm_q8_0_q8_0, gemm_q8_0_q8_0_widened } from './gemm-q8_0';
-export { gemm_q4_0_q8_0, gemm_q4_0_q8_0_widened } from './gemm-q4_0';
+export { gemm_q8_0_q8_0 } from './gemm-q8_0';
+export { gemm_q4_0_q8_0 } from './gemm-q4_0';
+export { gemm_q8_0_q8_0_widened, gemm_q4_0_q8_0_widened } from './gemm-widened';
 export { quantize_row_q8_0 } from './quantize-q8_0';
 export { quantize_row_q8_k } from './quantize-q8_k';
 export { matvec_q4_k_q8_k, gemm_q4_k_q8_k, get_rows_q4_k } from './matvec-q4_k';

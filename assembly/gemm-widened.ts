@@ -1,0 +1,106 @@
+/**
+ * The prepared GEMMs (prompt chunks) of the 32-block types: each token's x widened once per op by widen_q8_0
+ * (matvec-q8_0.ts: i16 values, then the f32 scales; token t at xwPtr + t·xwStrideBytes), so the (row, token)
+ * inner step is four i16 dots on loaded x — no per-row widening of x. Four tokens share each weight block's
+ * unpacking; rows are cache-blocked as in gemm-common.ts. Each (row, token) is reduced exactly as the type's
+ * plain GEMM and matvec: the same bits. Q8_0 and Q4_0 differ only in how a weight block becomes i16 lanes.
+ */
+import { f16_to_f32_finite, hsum_f32x4 } from './common';
+import { gemm_block_rows } from './gemm-common';
+import { dot_q4_0_widened, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
+import { dot_q8_0_widened } from './matvec-q8_0';
+import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
+
+/** One widened x block (at xw, its f32 scale at ds) against a weight block widened to i16, added to acc. */
+@inline
+function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize): v128 {
+  const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, v128.load(xw)), i32x4.dot_i16x8_s(w0h, v128.load(xw, 16)));
+  const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, v128.load(xw, 32)), i32x4.dot_i16x8_s(w1h, v128.load(xw, 48)));
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(dw * load<f32>(ds))));
+}
+
+/** The shared body; `q4` is a constant at each (inlined) call, so each export keeps only its own unpacking. */
+@inline
+function gemm_widened(
+  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xwStrideBytes: i32, q4: bool,
+): void {
+  const blockBytes = <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
+  const nBlocks = nIn / QK8_0;
+  const rowBytes = <usize>nBlocks * blockBytes;
+  const scales = <usize>nBlocks << 6;
+  const os = <usize>outStrideBytes;
+  const xs = <usize>xwStrideBytes;
+  const mask = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  const block = gemm_block_rows(rowBytes);
+  for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
+    const r1 = min(r0 + block, rowEnd);
+    let t = 0;
+    for (; t + 4 <= nTok; t += 4) {
+      const x0 = xwPtr + <usize>t * xs;
+      const out0 = outPtr + <usize>t * os;
+      for (let r = r0; r < r1; r++) {
+        const wr = wPtr + <usize>r * rowBytes;
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        for (let b = 0; b < nBlocks; b++) {
+          const w = wr + <usize>b * blockBytes;
+          let q0: v128;
+          let q1: v128;
+          if (q4) {
+            // weights 0..15 in the low nibbles, 16..31 in the high ones (an i16 shift: V8 emulates i8x16 shifts)
+            const q = v128.load(w, 2);
+            q0 = i8x16.sub(v128.and(q, mask), eight);
+            q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
+          } else {
+            q0 = v128.load(w, 2);
+            q1 = v128.load(w, 18);
+          }
+          const w0l = i16x8.extend_low_i8x16_s(q0);
+          const w0h = i16x8.extend_high_i8x16_s(q0);
+          const w1l = i16x8.extend_low_i8x16_s(q1);
+          const w1h = i16x8.extend_high_i8x16_s(q1);
+          const dw = f16_to_f32_finite(load<u16>(w));
+          const xb = x0 + (<usize>b << 6);
+          const db = x0 + scales + (<usize>b << 2);
+          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
+          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
+          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
+          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
+        }
+        const o = out0 + (<usize>r << 2);
+        store<f32>(o, hsum_f32x4(a0));
+        store<f32>(o + os, hsum_f32x4(a1));
+        store<f32>(o + 2 * os, hsum_f32x4(a2));
+        store<f32>(o + 3 * os, hsum_f32x4(a3));
+      }
+    }
+    for (; t < nTok; t++) {
+      const x0 = xwPtr + <usize>t * xs;
+      const out0 = outPtr + <usize>t * os;
+      for (let r = r0; r < r1; r++) {
+        const w = wPtr + <usize>r * rowBytes;
+        store<f32>(out0 + (<usize>r << 2), q4 ? dot_q4_0_widened(w, x0, nBlocks) : dot_q8_0_widened(w, x0, nBlocks));
+      }
+    }
+  }
+}
+
+/** gemm_q8_0_q8_0 on tokens widened by widen_q8_0: the same bits. */
+export function gemm_q8_0_q8_0_widened(
+  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
+): void {
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false);
+}
+
+/** gemm_q4_0_q8_0 on tokens widened by widen_q8_0: the same bits. */
+export function gemm_q4_0_q8_0_widened(
+  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
+): void {
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, true);
+}
