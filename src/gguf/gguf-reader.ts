@@ -15,7 +15,8 @@ import { BinaryCursor, NeedMoreBytes, alignUp } from '../io/binary-cursor.js';
 import type { ByteSource } from '../io/byte-source.js';
 import type { TensorEntry } from '../model/tensor-entry.js';
 import { GGUFMetadata } from './gguf-metadata.js';
-import { valueTypeById, valueTypeByName, type GGUFArray, type GGUFPlain, type GGUFType } from './gguf-value.js';
+import { isValidUtf8 } from '../io/is-valid-utf8.js';
+import { LazyGGUFArray, valueTypeById, valueTypeByName, type GGUFArray, type GGUFPlain, type GGUFScalarType, type GGUFType } from './gguf-value.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 export const GGUF_DEFAULT_ALIGNMENT = 32;
@@ -23,6 +24,8 @@ export const GGML_MAX_DIMS = 4;
 /** Arrays nested deeper than this are refused (a corrupt file could otherwise recurse without bound). */
 const MAX_ARRAY_DEPTH = 8;
 const MAX_STRING_BYTES = 1 << 30;
+/** Arrays at least this long are kept encoded until read (LazyGGUFArray); shorter ones are decoded at once. */
+export const LAZY_ARRAY_MIN_ITEMS = 1024;
 
 export interface GGUFTensorInfo {
   readonly name: string;
@@ -97,11 +100,35 @@ class HeaderParser {
       if (depth >= MAX_ARRAY_DEPTH) this.fail(`${what}: arrays nested more than ${MAX_ARRAY_DEPTH} deep`);
       const itemType = this.valueType(what);
       const n = this.count(`${what}: array length`, valueTypeByName(itemType).minBytes);
+      if (n >= LAZY_ARRAY_MIN_ITEMS && itemType !== 'array') return this.lazyArray(itemType, n, what);
       const items: GGUFPlain[] = new Array(n);
       for (let i = 0; i < n; i++) items[i] = this.value(itemType, what, depth + 1);
       return { itemType, items } satisfies GGUFArray;
     }
     return valueTypeByName(type).read!(this.c);
+  }
+
+  /**
+   * A long array of scalars or strings: its bytes are checked here (string lengths, UTF-8) and copied, and the
+   * items are decoded only when asked for (LazyGGUFArray).
+   */
+  lazyArray(itemType: GGUFScalarType, n: number, what: string): LazyGGUFArray {
+    const c = this.c;
+    const start = c.pos;
+    if (itemType === 'string') {
+      for (let i = 0; i < n; i++) {
+        const len = c.u64();
+        if (len > BigInt(Math.min(c.remainingInFile, MAX_STRING_BYTES))) {
+          this.fail(`${what}[${i}]: string length ${len} at byte ${c.pos - 8} runs past the end of the file`);
+        }
+        const at = c.pos;
+        c.bytesView(Number(len));
+        if (!isValidUtf8(c.bytes, at, c.pos)) this.fail(`${what}[${i}]: invalid UTF-8 in string at byte ${at}`);
+      }
+    } else {
+      c.bytesView(n * valueTypeByName(itemType).minBytes);
+    }
+    return new LazyGGUFArray(itemType, n, c.bytes.slice(start, c.pos), decodeItems(itemType));
   }
 
   parse(): GGUFHeader {
@@ -181,6 +208,18 @@ class HeaderParser {
     });
     return { version, metadata, tensors, alignment, dataOffset };
   }
+}
+
+/** Decodes `n` items of `itemType` (already checked by HeaderParser.lazyArray). */
+function decodeItems(itemType: GGUFScalarType): (bytes: Uint8Array, n: number) => GGUFPlain[] {
+  const read = valueTypeByName(itemType).read;
+  return (bytes, n) => {
+    const c = new BinaryCursor(bytes);
+    const items: GGUFPlain[] = new Array(n);
+    if (read === undefined) for (let i = 0; i < n; i++) items[i] = c.utf8(Number(c.u64())); // strings
+    else for (let i = 0; i < n; i++) items[i] = read(c);
+    return items;
+  };
 }
 
 /** Parses a GGUF header from a prefix of the file. Throws NeedMoreBytes when the prefix is too short. */

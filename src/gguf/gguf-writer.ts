@@ -39,8 +39,9 @@ function writeValue(w: BinaryWriter, type: GGUFType, v: GGUFPlain): void {
   } else if (type === 'array') {
     if (typeof v !== 'object') throw new TypeError('GGUF array value must be {itemType, items}');
     w.u32(valueTypeByName(v.itemType).id);
-    w.u64(v.items.length);
-    for (const item of v.items) writeValue(w, v.itemType, item);
+    const items = v.items;
+    w.u64(items.length);
+    for (const item of items) writeValue(w, v.itemType, item);
   } else {
     valueTypeByName(type).write!(w, v);
   }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GGUFMetadata } from '../../src/gguf/gguf-metadata.js';
-import { readGGUF } from '../../src/gguf/gguf-reader.js';
+import { LAZY_ARRAY_MIN_ITEMS, readGGUF } from '../../src/gguf/gguf-reader.js';
+import { LazyGGUFArray } from '../../src/gguf/gguf-value.js';
 import { writeGGUF } from '../../src/gguf/gguf-writer.js';
 import { ggmlType } from '../../src/ggml/ggml-type.js';
 import { MemorySink, MemorySource } from '../../src/io/byte-source.js';
@@ -93,4 +94,64 @@ test('seeded fuzz: mutated files give a typed error or a valid result, never a c
     }
   }
   assert.ok(valid > 0 && valid < 600, `valid=${valid}`);
+});
+
+/** A file whose tokenizer-sized arrays (≥ LAZY_ARRAY_MIN_ITEMS) the reader keeps encoded. */
+async function longArrays(tokens: string[]): Promise<Uint8Array> {
+  const m = new GGUFMetadata();
+  m.setString('general.architecture', 'mamba');
+  m.setArray('tokenizer.ggml.tokens', 'string', tokens);
+  m.setArray('tokenizer.ggml.token_type', 'int32', tokens.map((_, i) => (i % 7) - 3));
+  const sink = new MemorySink();
+  await writeGGUF(sink, m, [{ name: 'w', type: ggmlType('F32'), shape: [8], read: async () => new Uint8Array(32) }]);
+  return sink.toBytes();
+}
+
+const LONG_TOKENS = Array.from({ length: LAZY_ARRAY_MIN_ITEMS + 37 }, (_, i) => ['Ġthe', 'é', '日本', '🙂x', '', `t${i}`][i % 6]);
+
+test('long arrays are kept encoded and decode to the items written, each time afresh', async () => {
+  const f = await readGGUF(new MemorySource(await longArrays(LONG_TOKENS), 'long.gguf'));
+  const raw = f.metadata.raw('tokenizer.ggml.tokens')!.value;
+  assert.ok(raw instanceof LazyGGUFArray);
+  assert.equal(raw.length, LONG_TOKENS.length);
+  assert.deepEqual(f.metadata.get('tokenizer.ggml.tokens'), LONG_TOKENS);
+  assert.notEqual(raw.items, raw.items, 'a fresh array per read: the metadata holds no decoded copy');
+  assert.deepEqual(f.metadata.get('tokenizer.ggml.token_type'), LONG_TOKENS.map((_, i) => (i % 7) - 3));
+  // written again, the file is the same bytes
+  const again = new MemorySink();
+  await writeGGUF(again, f.metadata, [{ name: 'w', type: ggmlType('F32'), shape: [8], read: async () => new Uint8Array(32) }]);
+  assert.deepEqual(again.toBytes(), await longArrays(LONG_TOKENS));
+});
+
+test('invalid UTF-8 inside a long string array is refused at open, naming the item', async () => {
+  const b = await longArrays(LONG_TOKENS);
+  // token 1 is "é" (C3 A9): make its lead byte a lone continuation byte
+  const at = Buffer.from(b).indexOf(Buffer.from([0xc3, 0xa9]));
+  b[at] = 0xa9;
+  await rejects(b, /`tokenizer\.ggml\.tokens`\[1\]: invalid UTF-8/);
+});
+
+test('seeded fuzz of a long string array: a typed error at open, or items that decode', async () => {
+  const base = await longArrays(LONG_TOKENS);
+  const start = Buffer.from(base).indexOf(Buffer.from('Ġthe'));
+  const rnd = mulberry32(99);
+  let valid = 0;
+  for (let iter = 0; iter < 300; iter++) {
+    const b = base.slice();
+    for (let k = 0; k < 3; k++) {
+      const at = start - 8 + Math.floor(rnd() * 400);
+      b[at] = rnd() < 0.5 ? Math.floor(rnd() * 256) : b[at] ^ (1 << Math.floor(rnd() * 8));
+    }
+    let f;
+    try {
+      f = await readGGUF(new MemorySource(b, 'fuzz.gguf'));
+    } catch (e) {
+      assert.ok(e instanceof MambaError, `iteration ${iter}: non-typed error ${(e as Error)?.stack}`);
+      continue;
+    }
+    const items = f.metadata.get('tokenizer.ggml.tokens') as unknown[];
+    assert.equal(items.length, LONG_TOKENS.length);
+    valid++;
+  }
+  assert.ok(valid > 0 && valid < 300, `valid=${valid}`);
 });
