@@ -2,6 +2,13 @@
  * The merge rules of a BPE vocabulary as a hash table: (left id, right id) → rank, rank → merged id.
  * Open addressing with linear probing on typed arrays: no per-pair objects, no string keys.
  */
+/** Merge rules as columns: rank r merges left[r] then right[r] into merged[r].  (nMerges each) */
+export interface MergeColumns {
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly merged: Int32Array;
+}
+
 export class BpeMerges {
   readonly nMerges: number;
   /** mergedIds[rank]: the id of the token `left + right`.  (nMerges) */
@@ -12,20 +19,26 @@ export class BpeMerges {
   private readonly slotRight: Int32Array;
   private readonly slotRank: Int32Array;
 
-  /** `pairs[rank] = [leftId, rightId, mergedId]`, best (lowest) rank first. A repeated pair keeps its last rank. */
-  constructor(pairs: ReadonlyArray<readonly [number, number, number]>) {
-    this.nMerges = pairs.length;
-    this.mergedIds = new Int32Array(pairs.length);
+  /**
+   * `pairs[rank] = [leftId, rightId, mergedId]`, or the same as three columns (no array per merge), best
+   * (lowest) rank first. A repeated pair keeps its last rank.
+   */
+  constructor(pairs: ReadonlyArray<readonly [number, number, number]> | MergeColumns) {
+    const cols: MergeColumns = 'merged' in pairs ? pairs : {
+      left: Int32Array.from(pairs, (p) => p[0]),
+      right: Int32Array.from(pairs, (p) => p[1]),
+      merged: Int32Array.from(pairs, (p) => p[2]),
+    };
+    const n = cols.merged.length;
+    this.nMerges = n;
+    this.mergedIds = Int32Array.from(cols.merged);
     let capacity = 16;
-    while (capacity < pairs.length * 2) capacity *= 2;
+    while (capacity < n * 2) capacity *= 2;
     this.mask = capacity - 1;
     this.slotLeft = new Int32Array(capacity).fill(-1);
     this.slotRight = new Int32Array(capacity);
     this.slotRank = new Int32Array(capacity);
-    pairs.forEach(([left, right, merged], rank) => {
-      this.mergedIds[rank] = merged;
-      this.insert(left, right, rank);
-    });
+    for (let rank = 0; rank < n; rank++) this.insert(cols.left[rank], cols.right[rank], rank);
   }
 
   /** The rank of merging `left` then `right`, or -1 if they do not merge. */

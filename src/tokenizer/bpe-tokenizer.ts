@@ -1,13 +1,19 @@
 import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter, type AddedTokenPattern } from './added-token-splitter.js';
 import { BpeMerger } from './bpe-merger.js';
-import { BpeMerges } from './bpe-merges.js';
-import { BYTE_TO_CHAR, byteLevelDecode } from './byte-level.js';
+import { BpeMerges, type MergeColumns } from './bpe-merges.js';
+import { BYTE_TO_CHAR, byteOfChar } from './byte-level.js';
 import { byteLevelSplitRegex } from './byte-level-split.js';
 import type { Normalizer } from './normalizers.js';
 import type { SpecialTemplate } from './post-processors.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
 import { encodeUtf8Into, toWellFormed } from './utf8.js';
+
+/** The merge rules of a spec: `at(rank)` is the pair of vocabulary strings merged at that rank. */
+export interface MergeList {
+  readonly length: number;
+  at(rank: number): readonly [string, string] | undefined;
+}
 
 /** An added token (Hugging Face `added_tokens[i]`, GGUF CONTROL / USER_DEFINED rows). */
 export interface BpeAddedToken extends AddedTokenPattern {
@@ -25,8 +31,11 @@ export interface BpeTokenizerSpec {
   vocabSize: number;
   /** The BPE model's vocabulary: byte-level token string → id. */
   vocab: ReadonlyMap<string, number>;
-  /** Merge rules, best first, as pairs of vocabulary strings. */
-  merges: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Merge rules, best first, as pairs of vocabulary strings: an array, or anything that makes the pair of a rank
+   * when asked (GGUF splits its "a b" strings one at a time, so 50k pairs never live at once).
+   */
+  merges: MergeList;
   /** Where the merges came from, for error messages: "model.merges" or "tokenizer.ggml.merges". */
   mergesKey: string;
   addedTokens: readonly BpeAddedToken[];
@@ -71,10 +80,19 @@ export class BpeTokenizer implements Tokenizer {
 
   /** tokenStrings[id]: raw vocabulary string; undefined for ids no token has.  (vocabSize) */
   private readonly tokenStrings: (string | undefined)[];
-  /** tokenBytes[id]: views into one buffer.  (vocabSize) */
-  private readonly tokenBytes: (Uint8Array | undefined)[];
+  /**
+   * The bytes of every token, one after another: token id's are tokenBuffer[tokenStart[id], tokenStart[id + 1]).
+   * One buffer and one offset table instead of 50k views (~7 MiB of heap for GPT-NeoX).  (vocabSize + 1)
+   */
+  private readonly tokenBuffer: Uint8Array;
+  private readonly tokenStart: Int32Array;
+  /** Views of tokenBuffer made by tokenToBytes, kept so that streaming a token again allocates nothing. */
+  private readonly tokenViews = new Map<number, Uint8Array>();
   private readonly specialIds: Uint8Array;
-  private readonly spec: BpeTokenizerSpec;
+  /** What encode needs of the spec (not its merges, which live on in the merger as typed arrays). */
+  private readonly spec: Omit<BpeTokenizerSpec, 'merges' | 'vocab' | 'addedTokens' | 'unusedTokens'>;
+  /** The vocabulary, kept only for `ignoreMerges` (whole-word lookups). */
+  private readonly vocab?: ReadonlyMap<string, number>;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
   private readonly merger: BpeMerger;
@@ -97,8 +115,10 @@ export class BpeTokenizer implements Tokenizer {
   };
   private readonly encodePlainText = (text: string): void => { this.encodeWords(text); };
 
-  constructor(spec: BpeTokenizerSpec) {
+  constructor(fullSpec: BpeTokenizerSpec) {
+    const { merges: _merges, vocab: _vocab, addedTokens: _added, unusedTokens: _unused, ...spec } = fullSpec;
     this.spec = spec;
+    if (spec.ignoreMerges) this.vocab = fullSpec.vocab;
     this.sourceName = spec.sourceName;
     this.vocabSize = spec.vocabSize;
     this.bosId = spec.bosId;
@@ -108,22 +128,23 @@ export class BpeTokenizer implements Tokenizer {
 
     this.tokenStrings = new Array<string | undefined>(spec.vocabSize);
     this.specialIds = new Uint8Array(spec.vocabSize);
-    for (const [content, id] of spec.vocab) this.setTokenString(id, content, 'vocabulary');
-    for (const t of spec.addedTokens) {
+    for (const [content, id] of fullSpec.vocab) this.setTokenString(id, content, 'vocabulary');
+    for (const t of fullSpec.addedTokens) {
       this.setTokenString(t.id, t.content, 'added token');
       if (t.special) this.specialIds[t.id] = 1;
     }
-    for (const [id, name] of spec.unusedTokens ?? []) this.setTokenString(id, name, 'padding row');
-    this.tokenBytes = this.buildTokenBytes();
+    for (const [id, name] of fullSpec.unusedTokens ?? []) this.setTokenString(id, name, 'padding row');
+    const unused = fullSpec.unusedTokens;
+    [this.tokenBuffer, this.tokenStart] = this.buildTokenBytes((id) => unused?.has(id) ?? false);
 
     const normalize = spec.normalizer ?? ((s: string) => s);
-    this.rawSplitter = new AddedTokenSplitter(spec.addedTokens.filter((t) => !t.normalized));
+    this.rawSplitter = new AddedTokenSplitter(fullSpec.addedTokens.filter((t) => !t.normalized));
     this.normalizedSplitter = new AddedTokenSplitter(
-      spec.addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalize(t.content) })),
+      fullSpec.addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalize(t.content) })),
     );
-    this.merger = new BpeMerger(new BpeMerges(this.resolveMerges()));
-    for (let b = 0; b < 256; b++) this.byteSymbol[b] = spec.vocab.get(BYTE_TO_CHAR[b]) ?? -1;
-    this.unkSymbol = this.resolveUnk();
+    this.merger = new BpeMerger(new BpeMerges(this.resolveMerges(fullSpec)));
+    for (let b = 0; b < 256; b++) this.byteSymbol[b] = fullSpec.vocab.get(BYTE_TO_CHAR[b]) ?? -1;
+    this.unkSymbol = this.resolveUnk(fullSpec.vocab);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
@@ -141,28 +162,37 @@ export class BpeTokenizer implements Tokenizer {
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     const skipSpecial = options.skipSpecial ?? false;
+    const { tokenBuffer, tokenStart } = this;
     let nBytes = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (skipSpecial && this.isSpecial(id)) continue;
-      nBytes += this.tokenToBytes(id).length;
+      if (!this.hasToken(id)) this.throwBadId(id);
+      if (skipSpecial && this.specialIds[id] === 1) continue;
+      nBytes += tokenStart[id + 1] - tokenStart[id];
     }
     const bytes = new Uint8Array(nBytes);
     let offset = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (skipSpecial && this.specialIds[id] === 1) continue;
-      const token = this.tokenBytes[id] as Uint8Array;
-      bytes.set(token, offset);
-      offset += token.length;
+      for (let j = tokenStart[id], end = tokenStart[id + 1]; j < end; j++) bytes[offset++] = tokenBuffer[j];
     }
     return this.utf8.decode(bytes);
   }
 
   tokenToBytes(id: number): Uint8Array {
-    const bytes = Number.isInteger(id) ? this.tokenBytes[id] : undefined;
-    if (bytes === undefined) this.throwBadId(id);
-    return bytes;
+    if (!this.hasToken(id)) this.throwBadId(id);
+    let view = this.tokenViews.get(id);
+    if (view === undefined) {
+      view = this.tokenBuffer.subarray(this.tokenStart[id], this.tokenStart[id + 1]);
+      this.tokenViews.set(id, view);
+    }
+    return view;
+  }
+
+  /** Whether `id` is an integer in range that some token has. */
+  private hasToken(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.tokenStrings[id] !== undefined;
   }
 
   tokenToString(id: number): string {
@@ -172,7 +202,7 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   isSpecial(id: number): boolean {
-    this.tokenToBytes(id);
+    if (!this.hasToken(id)) this.throwBadId(id);
     return this.specialIds[id] === 1;
   }
 
@@ -215,7 +245,7 @@ export class BpeTokenizer implements Tokenizer {
     if (this.spec.ignoreMerges) {
       let byteLevel = '';
       for (let i = 0; i < nBytes; i++) byteLevel += BYTE_TO_CHAR[symbols[i]];
-      const whole = this.spec.vocab.get(byteLevel);
+      const whole = this.vocab!.get(byteLevel);
       if (whole !== undefined) {
         out.push(whole);
         return;
@@ -246,43 +276,74 @@ export class BpeTokenizer implements Tokenizer {
     this.tokenStrings[id] = content;
   }
 
-  /** The bytes of every token in one buffer: byte-level strings decode to bytes, other text to UTF-8 (as HF). */
-  private buildTokenBytes(): (Uint8Array | undefined)[] {
-    const parts = this.tokenStrings.map((s, id) => {
-      if (s === undefined || this.spec.unusedTokens?.has(id)) return s === undefined ? undefined : new Uint8Array(0);
-      return byteLevelDecode(s) ?? this.textEncoder.encode(s);
-    });
-    const buffer = new Uint8Array(parts.reduce((sum, p) => sum + (p?.length ?? 0), 0));
-    let offset = 0;
-    return parts.map((p) => {
-      if (p === undefined) return undefined;
-      buffer.set(p, offset);
-      offset += p.length;
-      return buffer.subarray(offset - p.length, offset);
-    });
+  /**
+   * The bytes of every token in one buffer (see tokenBuffer): byte-level strings decode to their bytes, other
+   * text to UTF-8 (as HF); padding rows and ids without a token have none. Two passes, no array per token.
+   */
+  private buildTokenBytes(isUnused: (id: number) => boolean): [Uint8Array, Int32Array] {
+    const strings = this.tokenStrings;
+    const start = new Int32Array(strings.length + 1);
+    /** Whether every character is in the byte-level alphabet (else the bytes are the string's UTF-8). */
+    const byteLevel = (s: string): boolean => {
+      for (let i = 0; i < s.length; i++) if (byteOfChar(s.charCodeAt(i)) < 0) return false;
+      return true;
+    };
+    const other = new Map<number, Uint8Array>();
+    let n = 0;
+    for (let id = 0; id < strings.length; id++) {
+      start[id] = n;
+      const s = strings[id];
+      if (s === undefined || isUnused(id)) continue;
+      if (byteLevel(s)) n += s.length;
+      else {
+        const utf8 = this.textEncoder.encode(s);
+        other.set(id, utf8);
+        n += utf8.length;
+      }
+    }
+    start[strings.length] = n;
+    const buffer = new Uint8Array(n);
+    for (let id = 0; id < strings.length; id++) {
+      const s = strings[id];
+      if (s === undefined || start[id + 1] === start[id]) continue;
+      const utf8 = other.get(id);
+      if (utf8 !== undefined) buffer.set(utf8, start[id]);
+      else for (let i = 0, o = start[id]; i < s.length; i++) buffer[o + i] = byteOfChar(s.charCodeAt(i));
+    }
+    return [buffer, start];
   }
 
-  private resolveMerges(): [number, number, number][] {
-    const { vocab, merges, mergesKey } = this.spec;
-    return merges.map(([a, b], rank) => {
-      const idOf = (token: string): number => {
-        const id = vocab.get(token);
-        if (id === undefined) {
-          throw new TokenizerError(
-            `${this.sourceName}: \`${mergesKey}[${rank}]\` ${JSON.stringify(`${a} ${b}`)} uses ${JSON.stringify(token)}, which is not in the vocabulary`,
-            { hint: 'The merges and the vocabulary must come from the same tokenizer; re-export it.' },
-          );
-        }
-        return id;
-      };
-      return [idOf(a), idOf(b), idOf(a + b)];
-    });
+  private resolveMerges(spec: BpeTokenizerSpec): MergeColumns {
+    const { vocab, merges, mergesKey } = spec;
+    const cols: MergeColumns = {
+      left: new Int32Array(merges.length),
+      right: new Int32Array(merges.length),
+      merged: new Int32Array(merges.length),
+    };
+    const idOf = (token: string, rank: number): number => {
+      const id = vocab.get(token);
+      if (id === undefined) {
+        const [a, b] = merges.at(rank)!;
+        throw new TokenizerError(
+          `${this.sourceName}: \`${mergesKey}[${rank}]\` ${JSON.stringify(`${a} ${b}`)} uses ${JSON.stringify(token)}, which is not in the vocabulary`,
+          { hint: 'The merges and the vocabulary must come from the same tokenizer; re-export it.' },
+        );
+      }
+      return id;
+    };
+    for (let rank = 0; rank < merges.length; rank++) {
+      const [a, b] = merges.at(rank)!;
+      cols.left[rank] = idOf(a, rank);
+      cols.right[rank] = idOf(b, rank);
+      cols.merged[rank] = idOf(a + b, rank);
+    }
+    return cols;
   }
 
-  private resolveUnk(): number {
+  private resolveUnk(vocab: ReadonlyMap<string, number>): number {
     const { unkToken } = this.spec;
     if (unkToken === undefined) return -1;
-    const id = this.spec.vocab.get(unkToken);
+    const id = vocab.get(unkToken);
     if (id === undefined) {
       throw new TokenizerError(`${this.sourceName}: the BPE unk_token ${JSON.stringify(unkToken)} is not in the vocabulary`, {
         hint: 'Set model.unk_token to a vocabulary entry, or to null.',

@@ -35,11 +35,12 @@ export function tokenizerFromGGUF(meta: TokenizerMetadata, sourceName: string): 
       `Supported: ${GPT2_PATTERN_PRE_TYPES.join(', ')} (the GPT-2 pattern).`);
   }
 
-  const tokens = fields.array(meta.get('tokenizer.ggml.tokens'), 'tokenizer.ggml.tokens')
-    .map((t, i) => fields.string(t, `tokenizer.ggml.tokens[${i}]`));
+  // Checked in place (no copy, no key string per item: 50k of them would be garbage).
+  const tokens = fields.array(meta.get('tokenizer.ggml.tokens'), 'tokenizer.ggml.tokens') as string[];
+  for (let i = 0; i < tokens.length; i++) if (typeof tokens[i] !== 'string') fields.string(tokens[i], `tokenizer.ggml.tokens[${i}]`);
   const types = readTokenTypes(fields, meta.get('tokenizer.ggml.token_type'), tokens.length);
-  const merges = fields.array(meta.get('tokenizer.ggml.merges') ?? [], 'tokenizer.ggml.merges')
-    .map((m, i) => splitMerge(fields, m, `tokenizer.ggml.merges[${i}]`));
+  const mergeStrings = fields.array(meta.get('tokenizer.ggml.merges') ?? [], 'tokenizer.ggml.merges');
+  const merges = { length: mergeStrings.length, at: (rank: number) => splitMerge(fields, mergeStrings[rank], rank) };
 
   const vocab = new Map<string, number>();
   const addedTokens: BpeAddedToken[] = [];
@@ -105,9 +106,10 @@ function readTokenTypes(fields: JsonFields, value: unknown, nTokens: number): Ar
 }
 
 /** "a b" → ["a", "b"], split at the first space after the first character (as llama.cpp does). */
-function splitMerge(fields: JsonFields, value: unknown, key: string): [string, string] {
-  const merge = fields.string(value, key);
+function splitMerge(fields: JsonFields, value: unknown, i: number): [string, string] {
+  const key = () => `tokenizer.ggml.merges[${i}]`;
+  const merge = typeof value === 'string' ? value : fields.string(value, key());
   const space = merge.indexOf(' ', 1);
-  if (space < 0) fields.fail(key, `must be two tokens separated by a space, got ${JSON.stringify(merge)}`);
+  if (space < 0) fields.fail(key(), `must be two tokens separated by a space, got ${JSON.stringify(merge)}`);
   return [merge.slice(0, space), merge.slice(space + 1)];
 }

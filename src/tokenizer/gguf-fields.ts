@@ -61,7 +61,8 @@ export function tokenizerJsonToGGUFFields(json: unknown, nVocab: number, sourceN
     tokenTypes[t.id] = t.special ? GGUF_TOKEN_TYPE.CONTROL : GGUF_TOKEN_TYPE.USER_DEFINED;
   }
 
-  const merges = spec.merges.map(([a, b], i) => {
+  const merges = Array.from({ length: spec.merges.length }, (_, i) => {
+    const [a, b] = spec.merges.at(i)!;
     if (a.includes(' ') || b.includes(' ')) {
       fail(`merge ${i} (${JSON.stringify([a, b])}) contains a space, which GGUF's "a b" merge strings cannot hold`,
         'Byte-level vocabularies write spaces as "Ġ"; this tokenizer is not byte-level.');

@@ -25,6 +25,14 @@ describe('StreamingDecoder', () => {
     assert.equal(chunks.join(''), 'emoji 🙂👍🏽 🇩🇪');
   });
 
+  it('tokenToBytes returns one view per token, made once (streaming a token again allocates nothing)', () => {
+    for (const id of [0, 12092, 50276]) {
+      const a = tok.tokenToBytes(id);
+      assert.equal(tok.tokenToBytes(id), a);
+      assert.equal(tok.decode([id]), new TextDecoder().decode(a), 'the view holds the token\'s bytes');
+    }
+  });
+
   it('streams exactly decode(all ids) on every reference text', () => {
     for (const c of [...neoxVectors(), ...neoxEdgeCases().cases]) {
       const ids = tok.encode(c.text);
