@@ -233,14 +233,20 @@ export class WasmBackend implements ForwardBackend {
     const memory = arena.createMemory(shared);
     const kernels = await instantiateKernels(module, memory);
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
-    await planned.fill(memory, opts.onTensor);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
     const scratchOf = (thread: number) => s.threadScratch + thread * threadScratchBytes;
-    if (nThreads === 1) return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, new OpRunner(kernels, new Int32Array(MAX_OP_ARGS), scratchOf(0)), undefined);
-    const runner = new OpRunner(kernels, KernelPool.argsView(memory, s.control), scratchOf(0));
-    const pool = await KernelPool.create({
+    const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0));
+    // The workers start before the weights are read: a worker's start-up garbage (~7 MiB, freed soon after)
+    // then comes and goes while the process is small, instead of adding to its peak RSS on top of the weights.
+    const pool = nThreads === 1 ? undefined : await KernelPool.create({
       module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, scratchPtr: scratchOf, spinIterations: opts.spinIterations,
     });
+    try {
+      await planned.fill(memory, opts.onTensor);
+    } catch (e) {
+      await pool?.dispose();
+      throw e;
+    }
     return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, runner, pool);
   }
 
