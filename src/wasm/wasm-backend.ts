@@ -226,10 +226,7 @@ export class WasmBackend implements ForwardBackend {
     const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
     for (let i = 0; i < nResident; i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
 
-    const matrixBytes = arena.blocks
-      .filter((blk) => blk.label.startsWith('weights.') && file.tensor(blk.label.slice('weights.'.length))?.shape.length === 2)
-      .reduce((n, blk) => n + blk.nBytes, 0);
-    checkMemoryFits(file, arena.nBytes, Math.min(opts.memoryLimitBytes ?? Infinity, WASM_MAX_PAGES * WASM_PAGE_BYTES), matrixBytes);
+    checkMemoryFits(file, arena.nBytes, Math.min(opts.memoryLimitBytes ?? Infinity, WASM_MAX_PAGES * WASM_PAGE_BYTES), planned.matrixBytes);
     const memory = arena.createMemory(shared);
     const kernels = await instantiateKernels(module, memory);
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);

@@ -55,6 +55,8 @@ interface Placement {
 
 export interface PlannedWeights {
   readonly weights: WasmWeights;
+  /** Bytes the 2-D weights (matrices) take in the arena: what another weight type would change. */
+  readonly matrixBytes: number;
   /** Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). */
   fill(memory: WasmMemory, onTensor?: (name: string) => void): Promise<void>;
 }
@@ -62,6 +64,7 @@ export interface PlannedWeights {
 export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
   const c: MambaConfig = file.config;
   const placements: Placement[] = [];
+  let matrixBytes = 0;
   const tensor = (name: string): TensorEntry => {
     const t = file.tensor(name);
     if (!t) throw new Error(`tensor ${name} missing (the model file was checked when opened)`);
@@ -80,7 +83,9 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
     const [nRows, nIn] = t.shape;
     const keep = isWasmWeightType(t.type.name) && (!dtProj || WEIGHT_KERNELS[t.type.name].dtProj !== undefined);
     const type: WasmWeightType = keep ? (t.type.name as WasmWeightType) : 'F32';
-    const ptr = arena.alloc(`weights.${name}`, keep ? t.nBytes : 4 * nRows * nIn);
+    const nBytes = keep ? t.nBytes : 4 * nRows * nIn;
+    const ptr = arena.alloc(`weights.${name}`, nBytes);
+    matrixBytes += nBytes;
     placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32' });
     return { name, type, ptr, nRows, nIn };
   };
@@ -109,6 +114,7 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
 
   return {
     weights: { tokenEmbd, outputNorm, output, layers },
+    matrixBytes,
     async fill(memory, onTensor) {
       for (const { tensor: t, ptr, as } of placements) {
         if (as === 'copy') {
