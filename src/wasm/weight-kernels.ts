@@ -54,7 +54,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   },
   Q4_0: {
     activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },
