@@ -27,6 +27,7 @@ export { ssm_conv1d_step_silu_f32 } from './ssm-conv';
 export {
   ssm_dt_proj_softplus_f32_f32,
   ssm_dt_proj_softplus_f16_f32,
+  ssm_dt_proj_softplus_f16_f32_prescaled,
   ssm_dt_proj_softplus_q8_0_q8_0,
   ssm_dt_proj_softplus_q4_0_q8_0,
   ssm_dt_softplus_f32,

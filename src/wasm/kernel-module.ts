@@ -92,6 +92,8 @@ export interface MambaKernels {
   ssm_conv1d_step_silu_f32(xPtr: number, convStatePtr: number, wPtr: number, biasPtr: number, dStart: number, dEnd: number, dConv: number): void;
   ssm_dt_proj_softplus_f32_f32: DtProjKernel;
   ssm_dt_proj_softplus_f16_f32: DtProjKernel;
+  /** ssm_dt_proj_softplus_f16_f32 on x prepared by f16_prescale_x, four rows per horizontal sum: the same bits. */
+  ssm_dt_proj_softplus_f16_f32_prescaled: DtProjKernel;
   ssm_dt_proj_softplus_q8_0_q8_0: DtProjKernel;
   ssm_dt_proj_softplus_q4_0_q8_0: DtProjKernel;
   /** dt[d] = softplus(dt[d] + bias[d]) for d in [dStart, dEnd) (after dt_proj as a GEMM). */

@@ -473,6 +473,41 @@ describe('Mamba step kernels', () => {
     });
   }
 
+  for (const type of TYPES) {
+    const row = WEIGHT_KERNELS[type];
+    const prepared = row.prepared;
+    const fastKernel = prepared?.dtProj;
+    const plainKernel = row.dtProj;
+    if (!prepared || !fastKernel || !plainKernel) continue;
+    test(`${prepared.prepare} + ${fastKernel} = ${plainKernel}: four-row groups, tails, row ranges`, () => {
+      const rand = mulberry32(37);
+      for (const dtRank of [1, 3, 4, 16, 17, 48, 52]) {
+        for (const dInner of [1, 4, 9, 13]) {
+          h.reset();
+          const wPtr = h.put(encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 })));
+          const xPtr = h.put(randomF32(rand, dtRank, { scale: 2 }));
+          const bias = randomF32(rand, dInner, { scale: 3 });
+          bias[0] = 25;
+          if (dInner > 2) bias[2] = -30;
+          const bPtr = h.put(bias);
+          const plain = h.alloc(4 * dInner);
+          h.k[plainKernel](plain, wPtr, xPtr, bPtr, 0, dInner, dtRank);
+          const prep = h.alloc(prepared.bytes(dtRank));
+          assert.equal(h.k[prepared.prepare](prep, xPtr, dtRank), 1);
+          const fast = h.alloc(4 * dInner);
+          h.k[fastKernel](fast, wPtr, prep, bPtr, 0, dInner, dtRank);
+          exact(h.f32(fast, dInner), h.f32(plain, dInner), `${fastKernel} ${dInner}×${dtRank}`);
+          // ranges that start and end off the four-row groups
+          const part = h.alloc(4 * dInner);
+          for (const [s, e] of [[1, dInner], [0, Math.min(dInner, 3)], [Math.min(1, dInner), Math.max(1, dInner - 1)]]) {
+            h.k[fastKernel](part, wPtr, prep, bPtr, s, e, dtRank);
+            exact(h.f32(part, dInner).subarray(s, e), h.f32(plain, dInner).subarray(s, e), `${fastKernel} ${dInner}×${dtRank} rows [${s}, ${e})`);
+          }
+        }
+      }
+    });
+  }
+
   test('ssm_scan_step_f32: dState tails, exp underflow, D skip, SiLU and ReLU gate, channel ranges', () => {
     const rand = mulberry32(41);
     for (const gateRelu of [0, 1])
