@@ -1,22 +1,29 @@
 /**
- * The prepared GEMMs (prompt chunks) of the 32-block types: each token's x widened once per op by widen_q8_0
- * (matvec-q8_0.ts: i16 values, then the f32 scales; token t at xwPtr + t·xwStrideBytes), so the (row, token)
- * inner step is four i16 dots on loaded x — no per-row widening of x. Four tokens share each weight block's
- * unpacking; rows are cache-blocked as in gemm-common.ts. Each (row, token) is reduced exactly as the type's
- * plain GEMM and matvec: the same bits. Q8_0 and Q4_0 differ only in how a weight block becomes i16 lanes.
+ * The prepared GEMMs (prompt chunks) of the 32-block types: each token's x widened once per op (Q8_0 weights:
+ * widen_q8_0, matvec-q8_0.ts; Q4_0: widen_q8_0_q4_0, matvec-q4_0.ts, which adds 8·Σx lane sums and
+ * prescaled scales; token t at xwPtr + t·xwStrideBytes), so the (row, token) inner step is four i16 dots on
+ * loaded x — no per-row widening of x. Four tokens share each weight block's unpacking; rows are
+ * cache-blocked as in gemm-common.ts. Each (row, token) is reduced exactly as the type's plain GEMM and
+ * matvec: the same bits. Q8_0 and Q4_0 differ only in how a weight block becomes i16 lanes (Q4_0: its nibbles
+ * + 8, the 8·Σx subtracted from the i32 lane sums) and where the x scales are.
  */
 import { f16_to_f32_finite, hsum_f32x4 } from './common';
 import { gemm_block_rows } from './gemm-common';
-import { dot_q4_0_widened, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
+import { dot_q4_0_widened, Q4_0_BLOCK_BYTES, q4_scale_bits } from './matvec-q4_0';
 import { dot_q8_0_widened } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
-/** One widened x block (at xw, its f32 scale at ds) against a weight block widened to i16, added to acc. */
+/**
+ * One widened x block (at xw, its f32 scale at ds; Q4_0: its 8·Σx lane sums at xs) against a weight block
+ * in i16 lanes, added to acc.
+ */
 @inline
-function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize): v128 {
+function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize, xs: usize, q4: bool): v128 {
   const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, v128.load(xw)), i32x4.dot_i16x8_s(w0h, v128.load(xw, 16)));
   const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, v128.load(xw, 32)), i32x4.dot_i16x8_s(w1h, v128.load(xw, 48)));
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(dw * load<f32>(ds))));
+  let s = i32x4.add(s0, s1);
+  if (q4) s = i32x4.sub(s, v128.load(xs));
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(ds))));
 }
 
 /** The shared body; `q4` is a constant at each (inlined) call, so each export keeps only its own unpacking. */
@@ -28,11 +35,11 @@ function gemm_widened(
   const blockBytes = <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * blockBytes;
-  const scales = <usize>nBlocks << 6;
+  const sums = <usize>nBlocks << 6; // Q4_0 only
+  const scales = q4 ? sums + (<usize>nBlocks << 4) : sums;
   const os = <usize>outStrideBytes;
   const xs = <usize>xwStrideBytes;
-  const mask = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
+  const mask = i16x8.splat(0x0f);
   const block = gemm_block_rows(rowBytes);
   for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
     const r1 = min(r0 + block, rowEnd);
@@ -48,28 +55,38 @@ function gemm_widened(
         let a3 = f32x4.splat(0);
         for (let b = 0; b < nBlocks; b++) {
           const w = wr + <usize>b * blockBytes;
-          let q0: v128;
-          let q1: v128;
+          let w0l: v128;
+          let w0h: v128;
+          let w1l: v128;
+          let w1h: v128;
+          let dw: f32;
           if (q4) {
-            // weights 0..15 in the low nibbles, 16..31 in the high ones (an i16 shift: V8 emulates i8x16 shifts)
+            // as q4_block_widened: weights 0..7, 8..15 (+ 8) in the low nibbles of bytes 0..7, 8..15 as u16
+            // lanes, 16..23, 24..31 in their high nibbles; the scale's bits with x's scale prescaled by 2^112
             const q = v128.load(w, 2);
-            q0 = i8x16.sub(v128.and(q, mask), eight);
-            q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
+            const lo = i16x8.extend_low_i8x16_u(q);
+            const hi = i16x8.extend_high_i8x16_u(q);
+            w0l = v128.and(lo, mask);
+            w0h = v128.and(hi, mask);
+            w1l = i16x8.shr_u(lo, 4);
+            w1h = i16x8.shr_u(hi, 4);
+            dw = q4_scale_bits(w);
           } else {
-            q0 = v128.load(w, 2);
-            q1 = v128.load(w, 18);
+            const q0 = v128.load(w, 2);
+            const q1 = v128.load(w, 18);
+            w0l = i16x8.extend_low_i8x16_s(q0);
+            w0h = i16x8.extend_high_i8x16_s(q0);
+            w1l = i16x8.extend_low_i8x16_s(q1);
+            w1h = i16x8.extend_high_i8x16_s(q1);
+            dw = f16_to_f32_finite(load<u16>(w));
           }
-          const w0l = i16x8.extend_low_i8x16_s(q0);
-          const w0h = i16x8.extend_high_i8x16_s(q0);
-          const w1l = i16x8.extend_low_i8x16_s(q1);
-          const w1h = i16x8.extend_high_i8x16_s(q1);
-          const dw = f16_to_f32_finite(load<u16>(w));
           const xb = x0 + (<usize>b << 6);
           const db = x0 + scales + (<usize>b << 2);
-          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
-          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
-          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
-          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
+          const sb = x0 + sums + (<usize>b << 4);
+          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db, sb, q4);
+          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs, sb + xs, q4);
+          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs, sb + 2 * xs, q4);
+          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs, sb + 3 * xs, q4);
         }
         const o = out0 + (<usize>r << 2);
         store<f32>(o, hsum_f32x4(a0));
@@ -97,7 +114,7 @@ export function gemm_q8_0_q8_0_widened(
   gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false);
 }
 
-/** gemm_q4_0_q8_0 on tokens widened by widen_q8_0: the same bits. */
+/** gemm_q4_0_q8_0 on tokens prepared by widen_q8_0_q4_0: the same bits. */
 export function gemm_q4_0_q8_0_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,

@@ -8,7 +8,7 @@
 export { matvec_f32_f32 } from './matvec-f32';
 export { matvec_f16_f32, matvec_f16_f32_prescaled, f16_prescale_x } from './matvec-f16';
 export { matvec_q8_0_q8_0, matvec_q8_0_q8_0_widened, widen_q8_0 } from './matvec-q8_0';
-export { matvec_q4_0_q8_0, matvec_q4_0_q8_0_widened } from './matvec-q4_0';
+export { matvec_q4_0_q8_0, matvec_q4_0_q8_0_widened, widen_q8_0_q4_0 } from './matvec-q4_0';
 export { gemm_f32_f32 } from './gemm-f32';
 export { gemm_f16_f32 } from './gemm-f16';
 export { gemm_q8_0_q8_0 } from './gemm-q8_0';
@@ -27,6 +27,7 @@ export { ssm_conv1d_step_silu_f32 } from './ssm-conv';
 export {
   ssm_dt_proj_softplus_f32_f32,
   ssm_dt_proj_softplus_f16_f32,
+  ssm_dt_proj_softplus_f16_f32_prescaled,
   ssm_dt_proj_softplus_q8_0_q8_0,
   ssm_dt_proj_softplus_q4_0_q8_0,
   ssm_dt_softplus_f32,

@@ -80,8 +80,12 @@ function halves_hi(lo: v128, hi: v128): v128 {
   return i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
 }
 
+/**
+ * The lanes of dot_f16_prescaled before its horizontal sum, for n % 4 == 0 (no scalar tail):
+ * (a0 + a1) + (a2 + a3) of the 16-wide and 4-wide loops.
+ */
 @inline
-function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
+export function dot_f16_prescaled_lanes(wPtr: usize, xPtr: usize, n: i32): v128 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -106,8 +110,14 @@ function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
     const h = v128.load64_zero(wPtr + (<usize>i << 1));
     a0 = f32x4.add(a0, f32x4.mul(halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask)), v128.load(xPtr + (<usize>i << 2))));
   }
-  let s = hsum_f32x4(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  for (; i < n; i++) {
+  return f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+}
+
+@inline
+export function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  let s = hsum_f32x4(dot_f16_prescaled_lanes(wPtr, xPtr, n4));
+  for (let i = n4; i < n; i++) {
     const h = <u32>(<i32>load<i16>(wPtr + (<usize>i << 1)));
     s += reinterpret<f32>((h << 13) & 0x8fffe000) * load<f32>(xPtr + (<usize>i << 2));
   }

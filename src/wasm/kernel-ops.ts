@@ -61,6 +61,7 @@ interface TypeKernels {
   readonly preparedMatvec: MatvecKernel | undefined;
   readonly preparedGemm: GemmKernel | undefined;
   readonly preparedBytes: ((nIn: number) => number) | undefined;
+  readonly preparedDtProj: DtProjKernel | undefined;
   readonly gemm: GemmKernel;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
@@ -85,7 +86,7 @@ export class OpRunner {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes };
+      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
     this.preparedPtr = scratchPtr === 0 ? 0 : scratchPtr + GEMM_SCRATCH_BYTES;
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
@@ -171,7 +172,8 @@ export class OpRunner {
           // dt = F.softplus(self.dt_proj(dt))
           if (nTok === 1) {
             if (!kt.dtProj) throw new Error(`no fused dt_proj kernel for weight type ${WEIGHT_TYPE_IDS[a[0]]}`);
-            kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
+            if (kt.preparedDtProj && this.preparedPtr !== 0 && kt.prepare!(this.preparedPtr, xPtr, dtRank) === 1) kt.preparedDtProj(dtPtr, wPtr, this.preparedPtr, biasPtr, start, end, dtRank);
+            else kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
           } else {
             kt.gemm(dtPtr, wPtr, xPtr, start, end, dtRank, nTok, 4 * dInner, xs, this.scratchPtr);
             for (let t = 0; t < nTok; t++) k.ssm_dt_softplus_f32(dtPtr + t * 4 * dInner, biasPtr, start, end);

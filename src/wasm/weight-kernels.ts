@@ -38,6 +38,8 @@ export interface WeightKernelRow {
     readonly prepare: KernelsOf<PrepareKernel, ''>;
     readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
     readonly gemm?: KernelsOf<GemmKernel, 'gemm_'>;
+    /** The fused dt_proj on the prepared x (decode), bit-equal to `dtProj`. */
+    readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
     readonly bytes: (nIn: number) => number;
   };
 }
@@ -46,7 +48,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
   F16: {
     activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
-    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', bytes: (n) => 4 * n },
+    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   Q8_0: {
     activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
@@ -54,7 +56,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   },
   Q4_0: {
     activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },

@@ -183,6 +183,44 @@ describe('prepared matvecs (decode path): the bits of the plain kernel', () => {
     h.reset();
     assert.equal(h.k.f16_prescale_x(h.alloc(4 * 17), h.put(new Float32Array(17).fill(32767.9)), 17), 1);
   });
+
+  test('widen_q8_0_q4_0: extreme scales (x: 65504, subnormal; weights: 65504, subnormal) keep the plain bits; an inf/NaN x scale is refused', () => {
+    const rand = mulberry32(29);
+    const nIn = 128;
+    const nOut = 5;
+    const scalesX = [0x7bff, 0x0001, 0x03ff, 0xb800]; // max finite, smallest subnormal, largest subnormal, −0.5
+    const scalesW = [0x7bff, 0x0001, 0x8200, 0x3c00]; // max finite, subnormals, 1
+    h.reset();
+    const x = new Uint8Array((nIn / 32) * 34);
+    for (let b = 0; b < nIn / 32; b++) {
+      x[b * 34] = scalesX[b] & 0xff;
+      x[b * 34 + 1] = scalesX[b] >> 8;
+      for (let j = 0; j < 32; j++) x[b * 34 + 2 + j] = (b === 0 ? (j & 1 ? -127 : 127) : Math.floor(rand() * 255) - 127) & 0xff;
+    }
+    const w = new Uint8Array(nOut * (nIn / 32) * 18);
+    for (let i = 0; i < w.length; i++) w[i] = Math.floor(rand() * 256);
+    for (let r = 0; r < nOut; r++) {
+      for (let b = 0; b < nIn / 32; b++) {
+        const s = scalesW[(r + b) % 4];
+        w[(r * (nIn / 32) + b) * 18] = s & 0xff;
+        w[(r * (nIn / 32) + b) * 18 + 1] = s >> 8;
+      }
+    }
+    const xPtr = h.put(x);
+    const wPtr = h.put(w);
+    const plain = h.alloc(4 * nOut);
+    h.k.matvec_q4_0_q8_0(plain, wPtr, xPtr, 0, nOut, nIn);
+    const prep = h.alloc(WEIGHT_KERNELS.Q4_0.prepared!.bytes(nIn));
+    assert.equal(h.k.widen_q8_0_q4_0(prep, xPtr, nIn), 1);
+    const fast = h.alloc(4 * nOut);
+    h.k.matvec_q4_0_q8_0_widened(fast, wPtr, prep, 0, nOut, nIn);
+    exact(h.f32(fast, nOut), h.f32(plain, nOut), 'matvec_q4_0_q8_0_widened, extreme scales');
+    for (const bad of [0x7c00, 0xfc00, 0x7e00]) {
+      x[34] = bad & 0xff;
+      x[35] = bad >> 8;
+      assert.equal(h.k.widen_q8_0_q4_0(prep, h.put(x), nIn), 0, `x scale 0x${bad.toString(16)}`);
+    }
+  });
 });
 
 describe('quantize_row_q8_0', () => {
@@ -431,6 +469,41 @@ describe('Mamba step kernels', () => {
         const part = h.alloc(4 * dInner);
         h.k[kernel](part, wPtr, inPtr, bPtr, 2, 7, dtRank);
         exact(h.f32(part, dInner).subarray(2, 7), full.subarray(2, 7), `${kernel}: rows [2, 7)`);
+      }
+    });
+  }
+
+  for (const type of TYPES) {
+    const row = WEIGHT_KERNELS[type];
+    const prepared = row.prepared;
+    const fastKernel = prepared?.dtProj;
+    const plainKernel = row.dtProj;
+    if (!prepared || !fastKernel || !plainKernel) continue;
+    test(`${prepared.prepare} + ${fastKernel} = ${plainKernel}: four-row groups, tails, row ranges`, () => {
+      const rand = mulberry32(37);
+      for (const dtRank of [1, 3, 4, 16, 17, 48, 52]) {
+        for (const dInner of [1, 4, 9, 13]) {
+          h.reset();
+          const wPtr = h.put(encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 })));
+          const xPtr = h.put(randomF32(rand, dtRank, { scale: 2 }));
+          const bias = randomF32(rand, dInner, { scale: 3 });
+          bias[0] = 25;
+          if (dInner > 2) bias[2] = -30;
+          const bPtr = h.put(bias);
+          const plain = h.alloc(4 * dInner);
+          h.k[plainKernel](plain, wPtr, xPtr, bPtr, 0, dInner, dtRank);
+          const prep = h.alloc(prepared.bytes(dtRank));
+          assert.equal(h.k[prepared.prepare](prep, xPtr, dtRank), 1);
+          const fast = h.alloc(4 * dInner);
+          h.k[fastKernel](fast, wPtr, prep, bPtr, 0, dInner, dtRank);
+          exact(h.f32(fast, dInner), h.f32(plain, dInner), `${fastKernel} ${dInner}×${dtRank}`);
+          // ranges that start and end off the four-row groups
+          const part = h.alloc(4 * dInner);
+          for (const [s, e] of [[1, dInner], [0, Math.min(dInner, 3)], [Math.min(1, dInner), Math.max(1, dInner - 1)]]) {
+            h.k[fastKernel](part, wPtr, prep, bPtr, s, e, dtRank);
+            exact(h.f32(part, dInner).subarray(s, e), h.f32(plain, dInner).subarray(s, e), `${fastKernel} ${dInner}×${dtRank} rows [${s}, ${e})`);
+          }
+        }
       }
     });
   }

@@ -72,6 +72,8 @@ export const KERNEL_TOLERANCES = {
   // dot + bias, softplus (polynomial exp, Mathf.log1p).
   ssm_dt_proj_softplus_f32_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_f16_f32: F32_REDUCTION,
+  // its prepared twin (decode path, x·2^112, four rows per horizontal sum): bit-equal to it (kernels.test.ts)
+  ssm_dt_proj_softplus_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   ssm_dt_proj_softplus_q8_0_q8_0: F32_REDUCTION,
   ssm_dt_proj_softplus_q4_0_q8_0: F32_REDUCTION,
   // the GEMM path's epilogue: GEMM + ssm_dt_softplus_f32 bit-equal to the fused kernels above.
