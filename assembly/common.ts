@@ -10,6 +10,21 @@ export function hsum_f32x4(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+/**
+ * The two halves of a 32-block's i32 lane sums (lanes {0, 2} and {1, 3}) of two blocks, interleaved:
+ * [a0+a2, b0+b2, a1+a3, b1+b3]. Exact. The Q4_0 kernels accumulate each half in f32 (matvec-q4_0.ts).
+ */
+@inline
+export function fold2_i32x4(a: v128, b: v128): v128 {
+  return i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+}
+
+/** One block's halves in lanes 0 and 1: [v0+v2, v1+v3, ·, ·]. */
+@inline
+export function fold_i32x4(v: v128): v128 {
+  return i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 2, 3));
+}
+
 /** 2^112 as f32: rescales an F16 exponent (bias 15) placed in an F32 (bias 127); exact for subnormals too. */
 const F16_RESCALE: f32 = reinterpret<f32>(0x77800000);
 

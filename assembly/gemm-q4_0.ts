@@ -1,20 +1,58 @@
 /**
  * Q4_0 weights × T Q8_0 activation vectors (layout as gemm-f32.ts). Four tokens share each weight block's
- * nibble unpacking and widening; each (row, token) is reduced exactly as dot_q4_0_q8_0 (matvec-q4_0.ts), so
- * the bits equal matvec_q4_0_q8_0's. nIn % 32 == 0.
+ * nibble unpacking and widening; each (row, token) is reduced exactly as dot_q4_0_q8_0 (matvec-q4_0.ts): per
+ * block two tokens' i32 lane sums are folded into one i32x4 of their halves, converted once, multiplied by
+ * [d, d', d, d'] and added to an f32x4 of the two tokens' half sums, so the bits equal matvec_q4_0_q8_0's.
+ * nIn % 32 == 0.
  */
-import { f16_to_f32_finite, hsum_f32x4 } from './common';
+import { f16_to_f32_finite, f16x4_to_f32x4_finite, fold2_i32x4 } from './common';
 import { dot_q4_0_q8_0, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES } from './quantize-q8_0';
-import { q8_block_fma } from './gemm-q8_0';
+import { q8_block_lanes_x } from './gemm-q8_0';
 import { gemm_block_rows } from './gemm-common';
+
+/** The F16 scales of four Q8_0 x blocks (at x + t·xs, t = 0..3) as f32x4, exact. */
+@inline
+function q8_scales4(x: usize, xs: usize): v128 {
+  let h = v128.load16_splat(x);
+  h = v128.load16_lane(x + xs, h, 1);
+  h = v128.load16_lane(x + 2 * xs, h, 2);
+  h = v128.load16_lane(x + 3 * xs, h, 3);
+  return f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h));
+}
+
+/** From d = [d_w · d_x,t] (t = 0..3), the scales of tokens 0, 1 as their halves' lanes: [d0, d1, d0, d1]. */
+@inline
+export function fold4_d01(d: v128): v128 {
+  return v128.shuffle<i32>(d, d, 0, 1, 0, 1);
+}
+
+/** [d2, d3, d2, d3] */
+@inline
+export function fold4_d23(d: v128): v128 {
+  return v128.shuffle<i32>(d, d, 2, 3, 2, 3);
+}
+
+/** acc + f32(halves of lane sums l, l') · d: lanes [t h0, t' h0, t h1, t' h1]. */
+@inline
+export function block2_fma(acc: v128, l: v128, l2: v128, d: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(fold2_i32x4(l, l2)), d));
+}
+
+/** The four outputs of two half-sum accumulators (h0 + h1 per token) to o, o + os, o + 2·os, o + 3·os. */
+@inline
+export function store_tokens4(o: usize, os: usize, a01: v128, a23: v128): void {
+  const t = f32x4.add(v128.shuffle<i32>(a01, a23, 0, 1, 4, 5), v128.shuffle<i32>(a01, a23, 2, 3, 6, 7));
+  store<f32>(o, f32x4.extract_lane(t, 0));
+  store<f32>(o + os, f32x4.extract_lane(t, 1));
+  store<f32>(o + 2 * os, f32x4.extract_lane(t, 2));
+  store<f32>(o + 3 * os, f32x4.extract_lane(t, 3));
+}
 
 @inline
 function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, nBlocks: i32): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
+  let a01 = f32x4.splat(0);
+  let a23 = f32x4.splat(0);
   const mask = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   for (let b = 0; b < nBlocks; b++) {
@@ -27,16 +65,11 @@ function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, n
     const w0h = i16x8.extend_high_i8x16_s(q0);
     const w1l = i16x8.extend_low_i8x16_s(q1);
     const w1h = i16x8.extend_high_i8x16_s(q1);
-    const dw = f16_to_f32_finite(load<u16>(w));
-    a0 = q8_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb);
-    a1 = q8_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs);
-    a2 = q8_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs);
-    a3 = q8_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs);
+    const d = f32x4.mul(f32x4.splat(f16_to_f32_finite(load<u16>(w))), q8_scales4(xb, xs));
+    a01 = block2_fma(a01, q8_block_lanes_x(w0l, w0h, w1l, w1h, xb), q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + xs), fold4_d01(d));
+    a23 = block2_fma(a23, q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + 2 * xs), q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + 3 * xs), fold4_d23(d));
   }
-  store<f32>(o, hsum_f32x4(a0));
-  store<f32>(o + os, hsum_f32x4(a1));
-  store<f32>(o + 2 * os, hsum_f32x4(a2));
-  store<f32>(o + 3 * os, hsum_f32x4(a3));
+  store_tokens4(o, os, a01, a23);
 }
 
 export function gemm_q4_0_q8_0(

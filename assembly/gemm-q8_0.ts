@@ -11,17 +11,23 @@ import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 import { gemm_block_rows } from './gemm-common';
 
 /**
- * One Q8_0 activation block (at x) against a weight block already widened to i16 (w0l, w0h: values 0..15;
- * w1l, w1h: 16..31) with scale dw, added to acc — the body of dot_q8_0_q8_0.
+ * The exact i32 lane sums of one Q8_0 activation block (at x) against a weight block already widened to i16
+ * (w0l, w0h: values 0..15; w1l, w1h: 16..31).
  */
 @inline
-export function q8_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, x: usize): v128 {
+export function q8_block_lanes_x(w0l: v128, w0h: v128, w1l: v128, w1h: v128, x: usize): v128 {
   const x0 = v128.load(x, 2);
   const x1 = v128.load(x, 18);
   const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, i16x8.extend_low_i8x16_s(x0)), i32x4.dot_i16x8_s(w0h, i16x8.extend_high_i8x16_s(x0)));
   const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, i16x8.extend_low_i8x16_s(x1)), i32x4.dot_i16x8_s(w1h, i16x8.extend_high_i8x16_s(x1)));
+  return i32x4.add(s0, s1);
+}
+
+/** Those lane sums × dw·d_x, added to acc — the body of dot_q8_0_q8_0. */
+@inline
+function q8_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, x: usize): v128 {
   const d = dw * f16_to_f32_finite(load<u16>(x));
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(d)));
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(q8_block_lanes_x(w0l, w0h, w1l, w1h, x)), f32x4.splat(d)));
 }
 
 @inline

@@ -4,26 +4,33 @@
  * prescaled scales; token t at xwPtr + t·xwStrideBytes), so the (row, token) inner step is four i16 dots on
  * loaded x — no per-row widening of x. Four tokens share each weight block's unpacking; rows are
  * cache-blocked as in gemm-common.ts. Each (row, token) is reduced exactly as the type's plain GEMM and
- * matvec: the same bits. Q8_0 and Q4_0 differ only in how a weight block becomes i16 lanes (Q4_0: its nibbles
- * + 8, the 8·Σx subtracted from the i32 lane sums) and where the x scales are.
+ * matvec: the same bits. Q8_0 and Q4_0 differ in how a weight block becomes i16 lanes (Q4_0: its nibbles
+ * + 8, the 8·Σx subtracted from the i32 lane sums), where the x scales are, and in the accumulation order:
+ * Q8_0 one f32x4 of lane sums per token; Q4_0 two tokens' half sums per f32x4 (matvec-q4_0.ts, gemm-q4_0.ts).
  */
 import { f16_to_f32_finite, hsum_f32x4 } from './common';
 import { gemm_block_rows } from './gemm-common';
+import { block2_fma, fold4_d01, fold4_d23, store_tokens4 } from './gemm-q4_0';
 import { dot_q4_0_widened, Q4_0_BLOCK_BYTES, q4_scale_bits } from './matvec-q4_0';
 import { dot_q8_0_widened } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
 /**
- * One widened x block (at xw, its f32 scale at ds; Q4_0: its 8·Σx lane sums at xs) against a weight block
- * in i16 lanes, added to acc.
+ * The exact i32 lane sums of one widened x block (at xw; Q4_0: its 8·Σx lane sums at xs) against a weight
+ * block in i16 lanes.
  */
 @inline
-function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize, xs: usize, q4: bool): v128 {
+function widened_block_lanes(w0l: v128, w0h: v128, w1l: v128, w1h: v128, xw: usize, xs: usize, q4: bool): v128 {
   const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, v128.load(xw)), i32x4.dot_i16x8_s(w0h, v128.load(xw, 16)));
   const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, v128.load(xw, 32)), i32x4.dot_i16x8_s(w1h, v128.load(xw, 48)));
-  let s = i32x4.add(s0, s1);
-  if (q4) s = i32x4.sub(s, v128.load(xs));
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(ds))));
+  const s = i32x4.add(s0, s1);
+  return q4 ? i32x4.sub(s, v128.load(xs)) : s;
+}
+
+/** Q8_0: acc + those lane sums × dw·d_x (its f32 scale at ds). */
+@inline
+function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(widened_block_lanes(w0l, w0h, w1l, w1h, xw, 0, false)), f32x4.splat(dw * load<f32>(ds))));
 }
 
 /** The shared body; `q4` is a constant at each (inlined) call, so each export keeps only its own unpacking. */
@@ -49,7 +56,7 @@ function gemm_widened(
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
         const wr = wPtr + <usize>r * rowBytes;
-        let a0 = f32x4.splat(0);
+        let a0 = f32x4.splat(0); // Q8_0: tokens t..t+3; Q4_0: a0 the halves of t, t+1, a1 of t+2, t+3
         let a1 = f32x4.splat(0);
         let a2 = f32x4.splat(0);
         let a3 = f32x4.splat(0);
@@ -61,7 +68,7 @@ function gemm_widened(
           let w1h: v128;
           let dw: f32;
           if (q4) {
-            // as q4_block_widened: weights 0..7, 8..15 (+ 8) in the low nibbles of bytes 0..7, 8..15 as u16
+            // as q4_block_lanes_widened: weights 0..7, 8..15 (+ 8) in the low nibbles of bytes 0..7, 8..15 as u16
             // lanes, 16..23, 24..31 in their high nibbles; the scale's bits with x's scale prescaled by 2^112
             const q = v128.load(w, 2);
             const lo = i16x8.extend_low_i8x16_u(q);
@@ -82,17 +89,35 @@ function gemm_widened(
           }
           const xb = x0 + (<usize>b << 6);
           const db = x0 + scales + (<usize>b << 2);
-          const sb = x0 + sums + (<usize>b << 4);
-          a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db, sb, q4);
-          a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs, sb + xs, q4);
-          a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs, sb + 2 * xs, q4);
-          a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs, sb + 3 * xs, q4);
+          if (q4) {
+            const sb = x0 + sums + (<usize>b << 4);
+            let dx = v128.load32_zero(db);
+            dx = v128.load32_lane(db + xs, dx, 1);
+            dx = v128.load32_lane(db + 2 * xs, dx, 2);
+            dx = v128.load32_lane(db + 3 * xs, dx, 3);
+            const d = f32x4.mul(f32x4.splat(dw), dx);
+            const l0 = widened_block_lanes(w0l, w0h, w1l, w1h, xb, sb, true);
+            const l1 = widened_block_lanes(w0l, w0h, w1l, w1h, xb + xs, sb + xs, true);
+            const l2 = widened_block_lanes(w0l, w0h, w1l, w1h, xb + 2 * xs, sb + 2 * xs, true);
+            const l3 = widened_block_lanes(w0l, w0h, w1l, w1h, xb + 3 * xs, sb + 3 * xs, true);
+            a0 = block2_fma(a0, l0, l1, fold4_d01(d));
+            a1 = block2_fma(a1, l2, l3, fold4_d23(d));
+          } else {
+            a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
+            a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
+            a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
+            a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
+          }
         }
         const o = out0 + (<usize>r << 2);
-        store<f32>(o, hsum_f32x4(a0));
-        store<f32>(o + os, hsum_f32x4(a1));
-        store<f32>(o + 2 * os, hsum_f32x4(a2));
-        store<f32>(o + 3 * os, hsum_f32x4(a3));
+        if (q4) {
+          store_tokens4(o, os, a0, a1);
+        } else {
+          store<f32>(o, hsum_f32x4(a0));
+          store<f32>(o + os, hsum_f32x4(a1));
+          store<f32>(o + 2 * os, hsum_f32x4(a2));
+          store<f32>(o + 3 * os, hsum_f32x4(a3));
+        }
       }
     }
     for (; t < nTok; t++) {

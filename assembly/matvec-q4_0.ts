@@ -1,10 +1,22 @@
 /**
- * Q4_0 weights × Q8_0 activations, as ggml's vec_dot_q4_0_q8_0: nibbles are unpacked to int8 (q − 8), then
- * the block is reduced exactly as in matvec-q8_0.ts.
+ * Q4_0 weights × Q8_0 activations. Nibbles are unpacked to int8 (q − 8); per 32-wide block the int8 products
+ * are summed exactly in i32 (i8 → i16 extend, i32x4.dot_i16x8_s: lane k holds the products of x indices
+ * {2k, 2k+1} + 8m, m = 0..3), folded into two halves (lanes {0, 2} and {1, 3}), and each half is converted,
+ * scaled by d_w · d_x (one f32 product) and added to its own f32 sum, block after block; the two sums are
+ * added at the end:
+ *
+ *   h_i = Σ_b f32(isum_{b,i}) · (d_w,b · d_x,b)   (i = 0, 1; accumulated in f32 in block order);   out = h_0 + h_1
+ *
+ * Every Q4_0 kernel — matvecs, GEMMs, dt_proj (ssm-dt.ts) — computes each (row, token) as exactly this
+ * sequence, whatever it puts in the lanes of a vector (halves of two rows, or of two tokens): prefill and
+ * decode, any thread count, give the same bits. Two halves rather than ggml's four lane sums because the
+ * GEMM then folds two tokens' sums into one i32x4 (one convert, multiply and add for both) and the matvec two
+ * rows': prefill GEMM 0.78× the time. Q8_0 keeps ggml's four lanes (matvec-q8_0.ts): its one-row-at-a-time
+ * decode matvec has no second row to fold with, and the halves measured 8 % slower there.
  *
  *   block_q4_0: f16 d | u8 qs[16]   (18 bytes)   value j = d · ((qs[j] & 15) − 8), value j+16 = d · ((qs[j] >> 4) − 8)
  */
-import { f16_to_f32_finite, hsum_f32x4 } from './common';
+import { f16_to_f32_finite, fold2_i32x4, fold_i32x4 } from './common';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
 export const QK4_0: i32 = 32;
@@ -12,7 +24,7 @@ export const Q4_0_BLOCK_BYTES: i32 = 18;
 
 @inline
 export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
-  let acc = f32x4.splat(0);
+  let acc = f32x4.splat(0); // lanes 0, 1: the two halves
   const mask = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   for (let b = 0; b < nBlocks; b++) {
@@ -32,59 +44,20 @@ export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
       i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w1), i16x8.extend_high_i8x16_s(x1)),
     );
     const d = f16_to_f32_finite(load<u16>(w)) * f16_to_f32_finite(load<u16>(x));
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(d)));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(fold_i32x4(i32x4.add(s0, s1))), f32x4.splat(d)));
   }
-  return hsum_f32x4(acc);
-}
-
-/** dot_q4_0_q8_0 of two weight rows with one x, sharing each x block's load and widening (same bits per row). */
-@inline
-function dot2_q4_0_q8_0(o: usize, w0Ptr: usize, w1Ptr: usize, xPtr: usize, nBlocks: i32): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  const mask = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
-  for (let b = 0; b < nBlocks; b++) {
-    const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
-    const x0 = v128.load(x, 2);
-    const x1 = v128.load(x, 18);
-    const x0l = i16x8.extend_low_i8x16_s(x0);
-    const x0h = i16x8.extend_high_i8x16_s(x0);
-    const x1l = i16x8.extend_low_i8x16_s(x1);
-    const x1h = i16x8.extend_high_i8x16_s(x1);
-    const dx = f16_to_f32_finite(load<u16>(x));
-    const w = w0Ptr + <usize>b * Q4_0_BLOCK_BYTES;
-    const v = w1Ptr + <usize>b * Q4_0_BLOCK_BYTES;
-    const p = v128.load(w, 2);
-    const q = v128.load(v, 2);
-    const p0 = i8x16.sub(v128.and(p, mask), eight);
-    const p1 = i8x16.sub(v128.and(i16x8.shr_u(p, 4), mask), eight);
-    const q0 = i8x16.sub(v128.and(q, mask), eight);
-    const q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), mask), eight);
-    const s0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p0), x0h));
-    const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(p1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(p1), x1h));
-    const t0 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q0), x0l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q0), x0h));
-    const t1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q1), x1l), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q1), x1h));
-    a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(s0, s1)), f32x4.splat(f16_to_f32_finite(load<u16>(w)) * dx)));
-    a1 = f32x4.add(a1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(t0, t1)), f32x4.splat(f16_to_f32_finite(load<u16>(v)) * dx)));
-  }
-  store<f32>(o, hsum_f32x4(a0));
-  store<f32>(o + 4, hsum_f32x4(a1));
+  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1);
 }
 
 /**
- * out[r] = W[r, :] · x for r in [rowStart, rowEnd), two rows at a time; x already quantized
- * (quantize_row_q8_0), nIn % 32 == 0.
+ * out[r] = W[r, :] · x for r in [rowStart, rowEnd), one row at a time; x already quantized
+ * (quantize_row_q8_0), nIn % 32 == 0. The backend runs the prepared kernel below; this one is its fallback
+ * (an x scale that is an F16 inf/NaN) and the reference its bits are tested against.
  */
 export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
   const nBlocks = nIn / QK4_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
-  let r = rowStart;
-  for (; r + 2 <= rowEnd; r += 2) {
-    const w = wPtr + <usize>r * rowBytes;
-    dot2_q4_0_q8_0(outPtr + (<usize>r << 2), w, w + rowBytes, xPtr, nBlocks);
-  }
-  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+  for (let r = rowStart; r < rowEnd; r++) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -143,16 +116,19 @@ export function widen_q8_0_q4_0(yPtr: usize, xPtr: usize, n: i32): i32 {
   return 1;
 }
 
-/** The exact i32 lane sums of dot_q4_0_q8_0 for the block at w, against prepared x (values at xw, 8·Σx at xs). */
+/**
+ * The exact i32 lane sums of dot_q4_0_q8_0 for the block at w, against prepared x (values x0..x3 loaded from
+ * the block's 64 bytes, 8·Σx lane sums xs).
+ */
 @inline
-export function q4_block_widened(w: usize, xw: usize, xs: usize): v128 {
+export function q4_block_lanes_widened(w: usize, x0: v128, x1: v128, x2: v128, x3: v128, xs: v128): v128 {
   const m = i16x8.splat(0x0f);
   const q = v128.load(w, 2);
   const lo = i16x8.extend_low_i8x16_u(q); // bytes 0..7: weights 0..7 + 8 (low nibbles), 16..23 + 8 (high)
   const hi = i16x8.extend_high_i8x16_u(q); // bytes 8..15: weights 8..15, 24..31
-  const s0 = i32x4.add(i32x4.dot_i16x8_s(v128.and(lo, m), v128.load(xw)), i32x4.dot_i16x8_s(v128.and(hi, m), v128.load(xw, 16)));
-  const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(lo, 4), v128.load(xw, 32)), i32x4.dot_i16x8_s(i16x8.shr_u(hi, 4), v128.load(xw, 48)));
-  return i32x4.sub(i32x4.add(s0, s1), v128.load(xs));
+  const s0 = i32x4.add(i32x4.dot_i16x8_s(v128.and(lo, m), x0), i32x4.dot_i16x8_s(v128.and(hi, m), x1));
+  const s1 = i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(lo, 4), x2), i32x4.dot_i16x8_s(i16x8.shr_u(hi, 4), x3));
+  return i32x4.sub(i32x4.add(s0, s1), xs);
 }
 
 /** A Q4_0 block's F16 scale bits placed as an f32 (= d_w · 2^−112 exactly): f16_to_f32_finite without the × 2^112. */
@@ -161,10 +137,10 @@ export function q4_scale_bits(w: usize): f32 {
   return reinterpret<f32>((<u32>(<i32>load<i16>(w)) << 13) & 0x8fffe000);
 }
 
-/** acc + lanes(block at w) · (d_w · d_x): one block of dot_q4_0_q8_0, on prepared x (dxs = d_x · 2^112). */
+/** q4_scale_bits of four halves, sign-extended in the i32x4 lanes of h. */
 @inline
-export function q4_block_fma_widened(acc: v128, w: usize, xw: usize, xs: usize, dxs: f32): v128 {
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(q4_block_widened(w, xw, xs)), f32x4.splat(q4_scale_bits(w) * dxs)));
+export function q4_scale_bits4(h: v128): v128 {
+  return v128.and(i32x4.shl(h, 13), i32x4.splat(0x8fffe000));
 }
 
 /** One Q4_0 row against x prepared by widen_q8_0_q4_0: dot_q4_0_q8_0's bits. */
@@ -172,14 +148,21 @@ export function q4_block_fma_widened(acc: v128, w: usize, xw: usize, xs: usize, 
 export function dot_q4_0_widened(wa: usize, xwPtr: usize, nBlocks: i32): f32 {
   const sums = xwPtr + (<usize>nBlocks << 6);
   const scales = sums + (<usize>nBlocks << 4);
-  let a0 = f32x4.splat(0);
+  let acc = f32x4.splat(0); // lanes 0, 1: the two halves
   for (let b = 0; b < nBlocks; b++) {
-    a0 = q4_block_fma_widened(a0, wa + <usize>b * Q4_0_BLOCK_BYTES, xwPtr + (<usize>b << 6), sums + (<usize>b << 4), load<f32>(scales + (<usize>b << 2)));
+    const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
+    const x = xwPtr + (<usize>b << 6);
+    const s = q4_block_lanes_widened(w, v128.load(x), v128.load(x, 16), v128.load(x, 32), v128.load(x, 48), v128.load(sums + (<usize>b << 4)));
+    const d = q4_scale_bits(w) * load<f32>(scales + (<usize>b << 2));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(fold_i32x4(s)), f32x4.splat(d)));
   }
-  return hsum_f32x4(a0);
+  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1);
 }
 
-/** matvec_q4_0_q8_0 on x prepared by widen_q8_0_q4_0, two rows per x block (same bits). */
+/**
+ * matvec_q4_0_q8_0 on x prepared by widen_q8_0_q4_0 (same bits), two rows per x block: their halves folded
+ * into one i32x4 [r h0, r' h0, r h1, r' h1], one convert, one multiply by [d, d', d, d'] and one add per block.
+ */
 export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
@@ -189,17 +172,25 @@ export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usiz
   for (; r + 2 <= rowEnd; r += 2) {
     let w = wPtr + <usize>r * rowBytes;
     let xw = xwPtr;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    for (let xs = sums; xs < scales; xs += 16) {
-      const dxs = load<f32>(scales + ((xs - sums) >> 2));
-      a0 = q4_block_fma_widened(a0, w, xw, xs, dxs);
-      a1 = q4_block_fma_widened(a1, w + rowBytes, xw, xs, dxs);
+    let acc = f32x4.splat(0);
+    for (let xsp = sums; xsp < scales; xsp += 16) {
+      const x0 = v128.load(xw);
+      const x1 = v128.load(xw, 16);
+      const x2 = v128.load(xw, 32);
+      const x3 = v128.load(xw, 48);
+      const xs = v128.load(xsp);
+      const u = fold2_i32x4(q4_block_lanes_widened(w, x0, x1, x2, x3, xs), q4_block_lanes_widened(w + rowBytes, x0, x1, x2, x3, xs));
+      let h = v128.load16_splat(w);
+      h = v128.load16_lane(w + rowBytes, h, 1);
+      h = v128.load16_lane(w + rowBytes, h, 3);
+      const d = f32x4.mul(q4_scale_bits4(i32x4.extend_low_i16x8_s(h)), v128.load32_splat(scales + ((xsp - sums) >> 2)));
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(u), d));
       w += Q4_0_BLOCK_BYTES;
       xw += 64;
     }
-    store<f32>(outPtr + (<usize>r << 2), hsum_f32x4(a0));
-    store<f32>(outPtr + (<usize>r << 2) + 4, hsum_f32x4(a1));
+    const o = f32x4.add(acc, v128.shuffle<i32>(acc, acc, 2, 3, 2, 3));
+    store<f32>(outPtr + (<usize>r << 2), f32x4.extract_lane(o, 0));
+    store<f32>(outPtr + (<usize>r << 2) + 4, f32x4.extract_lane(o, 1));
   }
   if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_widened(wPtr + <usize>r * rowBytes, xwPtr, nBlocks));
 }
