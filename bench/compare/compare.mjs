@@ -245,8 +245,10 @@ prebuilt CPU build, AVX2) on the same GGUF files of a 130m-shaped model. **Gener
 - Load average (1, 5, 15 min) before: ${R.loadBefore.map((x) => x.toFixed(2)).join(', ')}; after: ${R.loadAfter.map((x) => x.toFixed(2)).join(', ')}
   (during the run, the benchmark's own 1–2 busy threads). Only meaningful when the load before is well below 1.
 - Model: the 130m-shaped random Mamba (d_model 768, 24 layers, d_inner 1536, d_state 16, dt_rank 48, vocab
-  50280, tied embeddings), files in \`${R.models}\`. Q8_0 / Q4_0 keep dt_proj F16 (rows of 48 are not a
-  multiple of 32), as llama.cpp's quantizer does.
+  50280, tied embeddings; \`make_models.py --preset 130m\`, whose weights since 2026-11-29 follow the
+  STREAM_ALIGNED rules of docs/quantization.md — the speed depends on the shapes and types only), files in
+  \`${R.models}\`. Q8_0 / Q4_0 keep dt_proj F16 (rows of 48 are not a multiple of 32), as llama.cpp's
+  quantizer does.
 - pp = prompt processing, ${R.nPrompt} tokens in one call (mamba-ts: \`prefill\`, GEMM chunks of 64); tg =
   decoding, ${R.nGen} single-token steps. Medians of ${R.repeat} runs per cell, the two engines alternating.
 - tg bound = copy bandwidth ÷ bytes read per decoded token (every tensor once — the tied lm_head reads the
@@ -286,22 +288,33 @@ ${profile}
   Q8_0 matvec streams one row at a time (+34 % when the weights come from DRAM), Q4_0 splits nibbles with i16
   shifts (V8 emulates i8x16 shifts), the scan's \`exp\` rounds by the magic-number trick and its gate is
   vectorized (−26 %), the conv1d step runs four channels at a time (2×), and sequences keep their state in
-  WASM memory (no copy in and out per token).
+  WASM memory (no copy in and out per token). Then (2026-11-29, same bits again): the Q4_0 matvec dots
+  nibbles + 8 as u16 lanes and subtracts 8·Σx per lane once (+25–30 % on its matrices), the decode scan step
+  runs the prefill chunk scan's unrolled channel body for one token (−40 %), \`exp\` clamps with
+  \`f32x4.pmax/pmin\` (V8 expands \`max/min\` to ~6 instructions each for NaN and ±0 rules a clamp does not
+  need), and the F16 dt_proj runs four rows per horizontal sum on prepared x: Q4_0 decode +30 % end to end.
 - **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens (cache-blocked rows,
   four tokens per weight load; Q8_0 / Q4_0 on tokens widened once per op), then the scan over the chunk in one
   call per channel range, each channel's state and A held in registers across the tokens (2.5 → 1.8 ms per
   token on this model; before, one step per token). The
   GEMMs run at ~10–12 GMAC/s per thread for every type; llama.cpp's AVX2 GEMMs are ~1.5–2× faster per core on
   the quantized types, and register-tiled variants (2×2, 1×4 tiles) measured no faster in V8, which spills.
+  Q4_0 (since 2026-11-29) sums each block in two integer halves accumulated apart, so its GEMM folds two
+  tokens per vector: its GEMMs take 0.79× the time, prefill +18–22 % end to end, decode unchanged (its matvec
+  folds two rows the same way: prefill and decode still give the same bits). The same order for Q8_0 sped its
+  prefill too but slowed its decode by 8 %, so Q8_0 keeps ggml's order (docs/kernels.md).
 - **Threads**: rows are split across threads (~4 chunks per thread per op, one barrier per op) and the results
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.
 - **Memory**: the weights are read from the file straight into WASM memory (no JS-heap copy; before, F32 peaked
   at 617 MiB). Above the Node runtime (~50 MiB before anything is loaded), a model costs its WASM memory (the
-  weights + ~6 MiB of activations and state slots) plus ~20–35 MiB that do not grow with the model: the GGUF
-  header with the 50k-token tokenizer parsed into JS, and a worker thread's V8 isolate at 2 threads. The
-  F32 file meets the bar (file + 10 % + state); the smaller files do not, by that constant (+10 MiB on F16,
-  +20 MiB on Q8_0, +26 MiB on Q4_0).
+  weights + ~6 MiB of activations and the state) plus a part that does not grow with the model: ~5–8 MiB for
+  opening the file (header buffers; the tokenizer's 100k strings are no longer decoded until a tokenizer is
+  built — that alone was ~10 MiB of peak) and the kernels' code, and **~10 MiB per worker thread**: a Node
+  worker is a whole V8 isolate and Node environment (measured: an idle kernel worker adds 10.8 MiB RSS;
+  \`resourceLimits\` save ~1 MiB). The bar (file + 10 % + state) leaves 10 % of the file for all of that: the
+  F32 and F16 files meet it, the small files exceed it by about that constant (see the table). Building the
+  tokenizer (\`run\`, not \`bench\`) adds ~15 MiB and ~150 ms for the 50k-token vocabulary.
 
 ## \`mamba-ts bench\`
 
