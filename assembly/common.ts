@@ -103,15 +103,15 @@ const ROUND_MAGIC_BITS: i32 = 0x4b400000;
 /** exp(r)·2^n for the reduced argument: the shared body of the exps below. */
 @inline
 function exp_core_f32x4(xc: v128): v128 {
-  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
-  const fx = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
-  let r = f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(P0), r), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
+  const t = f32x4.add(f32x4.mul(xc, splat_const(C.LOG2E)), splat_const(C.ROUND_MAGIC));
+  const fx = f32x4.sub(t, splat_const(C.ROUND_MAGIC));
+  let r = f32x4.sub(xc, f32x4.mul(fx, splat_const(C.LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(fx, splat_const(C.LN2_LO)));
+  let p = f32x4.add(f32x4.mul(splat_const(C.P0), r), splat_const(C.P1));
+  p = f32x4.add(f32x4.mul(p, r), splat_const(C.P2));
+  p = f32x4.add(f32x4.mul(p, r), splat_const(C.P3));
+  p = f32x4.add(f32x4.mul(p, r), splat_const(C.P4));
+  p = f32x4.add(f32x4.mul(p, r), splat_const(C.P5));
   const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
   const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), i32x4.splat(127)), 23);
   return f32x4.mul(y, scale);
@@ -121,9 +121,9 @@ function exp_core_f32x4(xc: v128): v128 {
 // clamp against finite constants does not need: the same values, NaN stays NaN).
 @inline
 export function exp_f32x4(x: v128): v128 {
-  const y = exp_core_f32x4(f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI)));
-  const lo = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
-  return v128.bitselect(f32x4.splat(Infinity), lo, f32x4.gt(x, f32x4.splat(EXP_HI)));
+  const y = exp_core_f32x4(f32x4.pmin(f32x4.pmax(x, splat_const(C.EXP_LO)), splat_const(C.EXP_HI)));
+  const lo = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, splat_const(C.EXP_LO)));
+  return v128.bitselect(f32x4.splat(Infinity), lo, f32x4.gt(x, splat_const(C.EXP_HI)));
 }
 
 /**
@@ -186,28 +186,40 @@ const L6: f32 = 2.0000714765e-1;
 const L7: f32 = -2.4999993993e-1;
 const L8: f32 = 3.3333331174e-1;
 
+// The vector code here takes its constants from one table in memory (splat_const: one broadcast load each)
+// rather than as v128.const, which V8 builds in registers with a few instructions at every use, inside the
+// loops. The same values, the same bits: softplus −11 %, conv (SiLU) and the scan's exp a little.
+enum C { LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, L0, L1, L2, L3, L4, L5, L6, L7, L8, SQRT2, EXP_LO, EXP_HI }
+const VEC_CONSTS = memory.data<f32>([LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, L0, L1, L2, L3, L4, L5, L6, L7, L8, SQRT2, EXP_LO, EXP_HI]); // in the order of C
+
+/** f32x4.splat of constant c, read from VEC_CONSTS. */
+@inline
+function splat_const(c: C): v128 {
+  return v128.load32_splat(VEC_CONSTS + (<usize>c << 2));
+}
+
 @inline
 function log_ge1_f32x4(u: v128): v128 {
   let e = i32x4.sub(i32x4.shr_u(u, 23), i32x4.splat(127));
   let m = v128.or(v128.and(u, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000)); // [1, 2)
-  const big = f32x4.ge(m, f32x4.splat(SQRT2));
+  const big = f32x4.ge(m, splat_const(C.SQRT2));
   m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
   e = i32x4.sub(e, big); // big lanes are −1: e + 1
   const f = f32x4.sub(m, f32x4.splat(1));
   const fe = f32x4.convert_i32x4_s(e);
   const z = f32x4.mul(f, f);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(L0), f), f32x4.splat(L1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L4));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L5));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L6));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L7));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(L8));
+  let p = f32x4.add(f32x4.mul(splat_const(C.L0), f), splat_const(C.L1));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L2));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L3));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L4));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L5));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L6));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L7));
+  p = f32x4.add(f32x4.mul(p, f), splat_const(C.L8));
   let y = f32x4.mul(f32x4.mul(p, f), z);
-  y = f32x4.add(y, f32x4.mul(f32x4.splat(LN2_LO), fe));
+  y = f32x4.add(y, f32x4.mul(splat_const(C.LN2_LO), fe));
   y = f32x4.add(y, f32x4.mul(f32x4.splat(-0.5), z));
-  return f32x4.add(f32x4.add(f, y), f32x4.mul(f32x4.splat(LN2_HI), fe));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(splat_const(C.LN2_HI), fe));
 }
 
 @inline
