@@ -7,28 +7,7 @@ import { f16_to_f32_finite, f16x4_to_f32x4_finite, hsum_f32x4 } from './common';
 
 @inline
 export function dot_f16_f32(wPtr: usize, xPtr: usize, n: i32): f32 {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const w = wPtr + (<usize>i << 1);
-    const x = xPtr + (<usize>i << 2);
-    const h0 = v128.load(w);
-    const h1 = v128.load(w, 16);
-    a0 = f32x4.add(a0, f32x4.mul(f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0)), v128.load(x)));
-    a1 = f32x4.add(a1, f32x4.mul(f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0)), v128.load(x, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1)), v128.load(x, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1)), v128.load(x, 48)));
-  }
-  for (; i + 4 <= n; i += 4) {
-    const h = v128.load16x4_s(wPtr + (<usize>i << 1));
-    a0 = f32x4.add(a0, f32x4.mul(f16x4_to_f32x4_finite(h), v128.load(xPtr + (<usize>i << 2))));
-  }
-  let s = hsum_f32x4(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  for (; i < n; i++) s += f16_to_f32_finite(load<u16>(wPtr + (<usize>i << 1))) * load<f32>(xPtr + (<usize>i << 2));
-  return s;
+  return dot_f16(wPtr, xPtr, n, false);
 }
 
 /** out[r] = W[r, :] · x for r in [rowStart, rowEnd). */
@@ -80,12 +59,28 @@ function halves_hi(lo: v128, hi: v128): v128 {
   return i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
 }
 
-/**
- * The lanes of dot_f16_prescaled before its horizontal sum, for n % 4 == 0 (no scalar tail):
- * (a0 + a1) + (a2 + a3) of the 16-wide and 4-wide loops.
- */
+/** The lanes of dot_f16_prescaled before its horizontal sum, for n % 4 == 0 (no scalar tail). */
 @inline
 export function dot_f16_prescaled_lanes(wPtr: usize, xPtr: usize, n: i32): v128 {
+  return dot_f16_lanes(wPtr, xPtr, n, true);
+}
+
+@inline
+export function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
+  return dot_f16(wPtr, xPtr, n, true);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The one dot both paths share; `prescaled` is a constant at every (inlined) call, so each path compiles to
+// its own loop with only its widening in it.
+
+/**
+ * W[0:n]·x for n % 4 == 0, before the horizontal sum: 16 per step into four accumulators, then 4 at a time,
+ * returning (a0 + a1) + (a2 + a3). Plain: halves widened to their F32 values; prescaled: to their F32 bits
+ * without the rebias (w·2^−112), for x·2^112 — the same products either way.
+ */
+@inline
+function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): v128 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -97,29 +92,50 @@ export function dot_f16_prescaled_lanes(wPtr: usize, xPtr: usize, n: i32): v128 
     const x = xPtr + (<usize>i << 2);
     const h0 = v128.load(w);
     const h1 = v128.load(w, 16);
-    const l0 = i16x8.shl(h0, 13);
-    const g0 = v128.and(i16x8.shr_s(h0, 3), mask);
-    const l1 = i16x8.shl(h1, 13);
-    const g1 = v128.and(i16x8.shr_s(h1, 3), mask);
-    a0 = f32x4.add(a0, f32x4.mul(halves_lo(l0, g0), v128.load(x)));
-    a1 = f32x4.add(a1, f32x4.mul(halves_hi(l0, g0), v128.load(x, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(halves_lo(l1, g1), v128.load(x, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(halves_hi(l1, g1), v128.load(x, 48)));
+    let w0: v128, w1: v128, w2: v128, w3: v128;
+    if (prescaled) {
+      const l0 = i16x8.shl(h0, 13);
+      const g0 = v128.and(i16x8.shr_s(h0, 3), mask);
+      const l1 = i16x8.shl(h1, 13);
+      const g1 = v128.and(i16x8.shr_s(h1, 3), mask);
+      w0 = halves_lo(l0, g0);
+      w1 = halves_hi(l0, g0);
+      w2 = halves_lo(l1, g1);
+      w3 = halves_hi(l1, g1);
+    } else {
+      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0));
+      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0));
+      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1));
+      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1));
+    }
+    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x)));
+    a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(x, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(x, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(x, 48)));
   }
   for (; i + 4 <= n; i += 4) {
-    const h = v128.load64_zero(wPtr + (<usize>i << 1));
-    a0 = f32x4.add(a0, f32x4.mul(halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask)), v128.load(xPtr + (<usize>i << 2))));
+    const w = wPtr + (<usize>i << 1);
+    let w0: v128;
+    if (prescaled) {
+      const h = v128.load64_zero(w);
+      w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
+    } else {
+      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w));
+    }
+    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(xPtr + (<usize>i << 2))));
   }
   return f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
 }
 
+/** dot_f16_lanes, its horizontal sum, then the scalar tail (n % 4 elements) in order. */
 @inline
-export function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
+function dot_f16(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): f32 {
   const n4 = n & ~3;
-  let s = hsum_f32x4(dot_f16_prescaled_lanes(wPtr, xPtr, n4));
+  let s = hsum_f32x4(dot_f16_lanes(wPtr, xPtr, n4, prescaled));
   for (let i = n4; i < n; i++) {
-    const h = <u32>(<i32>load<i16>(wPtr + (<usize>i << 1)));
-    s += reinterpret<f32>((h << 13) & 0x8fffe000) * load<f32>(xPtr + (<usize>i << 2));
+    const h = load<u16>(wPtr + (<usize>i << 1));
+    const w: f32 = prescaled ? reinterpret<f32>((<u32>(<i32><i16>h) << 13) & 0x8fffe000) : f16_to_f32_finite(h);
+    s += w * load<f32>(xPtr + (<usize>i << 2));
   }
   return s;
 }
