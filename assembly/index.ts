@@ -16,10 +16,14 @@ export { gemm_q4_0_q8_0 } from './gemm-q4_0';
 export { gemm_q8_0_q8_0_widened, gemm_q4_0_q8_0_widened } from './gemm-widened';
 export { quantize_row_q8_0 } from './quantize-q8_0';
 export { quantize_row_q8_k } from './quantize-q8_k';
-export { matvec_q4_k_q8_k, gemm_q4_k_q8_k, get_rows_q4_k } from './matvec-q4_k';
-export { matvec_q6_k_q8_k, gemm_q6_k_q8_k, get_rows_q6_k } from './matvec-q6_k';
-export { matvec_tq1_0_q8_k, gemm_tq1_0_q8_k, get_rows_tq1_0 } from './matvec-tq1_0';
-export { matvec_tq2_0_q8_k, gemm_tq2_0_q8_k, get_rows_tq2_0 } from './matvec-tq2_0';
+export { get_rows_q4_k } from './matvec-q4_k';
+export { get_rows_q6_k } from './matvec-q6_k';
+export { get_rows_tq1_0 } from './matvec-tq1_0';
+export { get_rows_tq2_0 } from './matvec-tq2_0';
+export {
+  matvec_q4_k_q8_k, gemm_q4_k_q8_k, matvec_q6_k_q8_k, gemm_q6_k_q8_k,
+  matvec_tq1_0_q8_k, gemm_tq1_0_q8_k, matvec_tq2_0_q8_k, gemm_tq2_0_q8_k,
+} from './rows-q8_k';
 export { get_rows_f32, get_rows_f16, get_rows_q8_0, get_rows_q4_0 } from './get-rows';
 export { rms_norm_f32, add_rms_norm_f32 } from './rms-norm';
 export { add_f32 } from './vec';

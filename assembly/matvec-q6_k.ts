@@ -87,27 +87,6 @@ export function dot_q6_k_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
 }
 
 /** out[r] = W[r, :] · x for r in [rowStart, rowEnd); x already quantized (quantize_row_q8_k), nIn % 256 == 0. */
-export function matvec_q6_k_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
-  const nBlocks = nIn / QK_K;
-  const rowBytes = <usize>nBlocks * Q6_K_BLOCK_BYTES;
-  for (let r = rowStart; r < rowEnd; r++) store<f32>(outPtr + (<usize>r << 2), dot_q6_k_q8_k(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
-}
-
-/** out[t, r] = W[r, :] · x[t] for nTok tokens: row by row (a row stays in L1 for all tokens), bit-equal to the matvec. */
-export function gemm_q6_k_q8_k(
-  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
-): void {
-  const nBlocks = nIn / QK_K;
-  const rowBytes = <usize>nBlocks * Q6_K_BLOCK_BYTES;
-  for (let r = rowStart; r < rowEnd; r++) {
-    const w = wPtr + <usize>r * rowBytes;
-    for (let t = 0; t < nTok; t++) {
-      store<f32>(outPtr + <usize>t * <usize>outStrideBytes + (<usize>r << 2), dot_q6_k_q8_k(w, xPtr + <usize>t * <usize>xStrideBytes, nBlocks));
-    }
-  }
-}
-
 /** Embedding lookup: out (n) f32 ← row `row`, decoded exactly as src/quant/q6_k.ts dequantizeQ6_K. */
 export function get_rows_q6_k(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
   const nBlocks = n / QK_K;
