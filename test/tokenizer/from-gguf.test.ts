@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { TokenizerError } from '../../src/errors.js';
 import { tokenizerToGGUF } from '../../src/convert/convert-to-gguf.js';
 import { GGUFMetadata } from '../../src/gguf/gguf-metadata.js';
+import { readGGUF } from '../../src/gguf/gguf-reader.js';
+import { LazyGGUFArray } from '../../src/gguf/gguf-value.js';
+import { writeGGUF } from '../../src/gguf/gguf-writer.js';
+import { MemorySink, MemorySource } from '../../src/io/byte-source.js';
 import { tokenizerFromGGUF } from '../../src/tokenizer/from-gguf.js';
 import { tokenizerJsonToGGUFFields } from '../../src/tokenizer/gguf-fields.js';
 import { GGUF_TOKEN_TYPE } from '../../src/tokenizer/gguf-token-type.js';
@@ -65,6 +69,26 @@ describe('tokenizerFromGGUF', () => {
     tokenizerToGGUF(neoxFields(), meta);
     const tok = tokenizerFromGGUF(meta, 'neox.gguf');
     for (const c of neoxVectors()) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+  });
+
+  it('reads a GGUF file written and read back, its long arrays kept encoded until the tokenizer asks', async () => {
+    const meta = new GGUFMetadata('neox.gguf');
+    tokenizerToGGUF(neoxFields(), meta);
+    const sink = new MemorySink();
+    await writeGGUF(sink, meta, []);
+    const file = await readGGUF(new MemorySource(sink.toBytes(), 'neox.gguf'));
+    assert.ok(file.metadata.raw('tokenizer.ggml.tokens')?.value instanceof LazyGGUFArray);
+    assert.ok(file.metadata.raw('tokenizer.ggml.merges')?.value instanceof LazyGGUFArray);
+    const tok = tokenizerFromGGUF(file.metadata, 'neox.gguf');
+    for (const c of neoxVectors()) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+    const json = neoxFromJson();
+    for (const id of [0, 2, 253, 12092, 50254, 50276]) {
+      assert.deepEqual(tok.tokenToBytes(id), json.tokenToBytes(id), `bytes of ${id}`);
+      assert.equal(tok.tokenToString(id), json.tokenToString(id), `string of ${id}`);
+    }
+    // a padding row of the model's embedding: named, decodes to nothing
+    assert.equal(tok.tokenToString(50277), '[PAD50277]');
+    assert.equal(tok.tokenToBytes(50277).length, 0);
   });
 
   it('accepts token_type as an Int32Array and u64 ids as bigints', () => {
