@@ -279,9 +279,11 @@ ${profile}
 ## Reading the numbers
 
 - **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
-  engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate. For F16, Q8_0
-  and Q4_0 mamba-ts is instruction-bound: 128-bit WebAssembly SIMD has no FMA, no F16 conversion and no
-  u8×i8 dot product (without relaxed SIMD), where llama.cpp uses 256-bit AVX2 (\`vpmaddubsw\`, FMA, F16C).
+  engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate. The F16 matvec
+  reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there).
+  Q8_0 and Q4_0 are instruction-bound: 128-bit WebAssembly SIMD has no u8×i8 dot product, where llama.cpp
+  uses 256-bit AVX2 (\`vpmaddubsw\`); the relaxed i8×i7 dot with ggml's sign trick measured 7 % slower than
+  our i16 dot (docs/kernels.md).
   What closed part of the gap (each with the same bits as before, tested): the matvecs work on x *prepared*
   once per op in each thread's scratch — F16 on x·2^112, so a half widens with i16 shifts and two shuffles and
   no rescale multiply (+25–33 %); Q8_0 / Q4_0 on x widened to i16 once instead of once per row (+19 %) — the
