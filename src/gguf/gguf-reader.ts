@@ -128,7 +128,8 @@ class HeaderParser {
     } else {
       c.bytesView(n * valueTypeByName(itemType).minBytes);
     }
-    return new LazyGGUFArray(itemType, n, c.bytes.slice(start, c.pos), decodeItems(itemType));
+    // A view, not a copy: the header buffer stays (its size), nothing else is allocated.
+    return new LazyGGUFArray(itemType, n, c.bytes.subarray(start, c.pos), decodeItems(itemType));
   }
 
   parse(): GGUFHeader {
@@ -227,12 +228,36 @@ export function parseGGUFHeader(bytes: Uint8Array, fileSize: number, fileName: s
   return new HeaderParser(new BinaryCursor(bytes, fileSize), fileName).parse();
 }
 
-/** Reads the header of a GGUF file (reading only as much of the file as the header needs). */
-export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
+/** ES2024 resizable ArrayBuffer (Node 20, current browsers). Where the option is unknown it is a fixed buffer. */
+type GrowableBuffer = ArrayBuffer & { readonly resizable?: boolean; readonly maxByteLength?: number; resize?(byteLength: number): void };
+/**
+ * Largest header grown in place. A larger one (absurd, but legal) is read into a fresh buffer per attempt, as
+ * it is where resizable buffers are missing (older browsers) or with `growInPlace: false` (tests).
+ */
+const GROW_IN_PLACE_MAX_BYTES = 1 << 30;
+
+/**
+ * Reads the header of a GGUF file (reading only as much of the file as the header needs). The prefix grows
+ * in place — one resizable buffer, each attempt reading only the new bytes — so a 2 MB tokenizer header does
+ * not leave a 1 MB and a 2 MB read behind as garbage; the long arrays keep views of it (LazyGGUFArray).
+ */
+export async function readGGUF(source: ByteSource, opts: { growInPlace?: boolean } = {}): Promise<GGUFFile> {
   if (source.size < 24) throw new ModelFormatError(source.name, `file is ${source.size} bytes, too small for a GGUF header`, { hint: 'the file is truncated or not a GGUF file' });
   let prefix = Math.min(source.size, 1 << 20);
+  const buffer = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => GrowableBuffer)(
+    prefix, { maxByteLength: Math.max(prefix, Math.min(source.size, GROW_IN_PLACE_MAX_BYTES)) },
+  );
+  let have = 0;
   for (;;) {
-    const bytes = await source.read(0, prefix);
+    let bytes: Uint8Array;
+    if ((opts.growInPlace ?? true) && buffer.resizable && buffer.resize && prefix <= (buffer.maxByteLength ?? 0)) {
+      if (buffer.byteLength < prefix) buffer.resize(prefix);
+      await source.read(have, prefix - have, new Uint8Array(buffer, have, prefix - have));
+      have = prefix;
+      bytes = new Uint8Array(buffer, 0, prefix);
+    } else {
+      bytes = await source.read(0, prefix);
+    }
     try {
       const header = parseGGUFHeader(bytes, source.size, source.name);
       return {

@@ -29,7 +29,7 @@ export class LazyGGUFArray implements GGUFArray {
   constructor(
     readonly itemType: GGUFType,
     readonly length: number,
-    /** The encoded items (a copy, not a view of the header buffer), without the type and count. */
+    /** The encoded items, without the type and count (readGGUF: a view of the header buffer). */
     private readonly bytes: Uint8Array,
     private readonly decode: (bytes: Uint8Array, length: number) => GGUFPlain[],
   ) {}

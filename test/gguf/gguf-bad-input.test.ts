@@ -123,6 +123,22 @@ test('long arrays are kept encoded and decode to the items written, each time af
   assert.deepEqual(again.toBytes(), await longArrays(LONG_TOKENS));
 });
 
+test('the header read grown in place and read again into fresh buffers give the same result', async () => {
+  // 5000 tokens of ~300 bytes: a 1.5 MB header, so the first 1 MiB prefix is too short and the read grows
+  const tokens = Array.from({ length: 5000 }, (_, i) => `${i}:${'é'.repeat(150)}`);
+  const bytes = await longArrays(tokens);
+  const a = await readGGUF(new MemorySource(bytes, 'a.gguf'));
+  const b = await readGGUF(new MemorySource(bytes, 'b.gguf'), { growInPlace: false });
+  assert.deepEqual(a.metadata.get('tokenizer.ggml.tokens'), tokens);
+  assert.deepEqual(b.metadata.get('tokenizer.ggml.tokens'), tokens);
+  assert.deepEqual(a.tensors, b.tensors);
+  assert.ok(a.dataOffset > 1 << 20, `header of ${a.dataOffset} bytes`);
+  // truncated inside the long array: the same typed error both ways
+  for (const growInPlace of [true, false]) {
+    await assert.rejects(readGGUF(new MemorySource(bytes.subarray(0, 1_200_000), 'cut.gguf'), { growInPlace }), ModelFormatError);
+  }
+});
+
 test('invalid UTF-8 inside a long string array is refused at open, naming the item', async () => {
   const b = await longArrays(LONG_TOKENS);
   // token 1 is "é" (C3 A9): make its lead byte a lone continuation byte
