@@ -117,16 +117,16 @@ class HeaderParser {
     const start = c.pos;
     if (itemType === 'string') {
       for (let i = 0; i < n; i++) {
-        const len = c.u64();
-        if (len > BigInt(Math.min(c.remainingInFile, MAX_STRING_BYTES))) {
+        const len = c.u64Number();
+        if (len > Math.min(c.remainingInFile, MAX_STRING_BYTES)) {
           this.fail(`${what}[${i}]: string length ${len} at byte ${c.pos - 8} runs past the end of the file`);
         }
         const at = c.pos;
-        c.bytesView(Number(len));
+        c.skip(len);
         if (!isValidUtf8(c.bytes, at, c.pos)) this.fail(`${what}[${i}]: invalid UTF-8 in string at byte ${at}`);
       }
     } else {
-      c.bytesView(n * valueTypeByName(itemType).minBytes);
+      c.skip(n * valueTypeByName(itemType).minBytes);
     }
     // A view, not a copy: the header buffer stays (its size), nothing else is allocated.
     return new LazyGGUFArray(itemType, n, c.bytes.subarray(start, c.pos), decodeItems(itemType));
@@ -217,7 +217,7 @@ function decodeItems(itemType: GGUFScalarType): (bytes: Uint8Array, n: number) =
   return (bytes, n) => {
     const c = new BinaryCursor(bytes);
     const items: GGUFPlain[] = new Array(n);
-    if (read === undefined) for (let i = 0; i < n; i++) items[i] = c.utf8(Number(c.u64())); // strings
+    if (read === undefined) for (let i = 0; i < n; i++) items[i] = c.utf8(c.u64Number()); // strings
     else for (let i = 0; i < n; i++) items[i] = read(c);
     return items;
   };

@@ -82,11 +82,27 @@ export class BinaryCursor {
     this.pos += 8;
     return v;
   }
+  /**
+   * A u64 as a double, without making a BigInt (100k string lengths in a tokenizer header would be 100k BigInts of
+   * garbage). Exact below 2^53; larger values come out ≥ 2^53, which every caller refuses as too large anyway.
+   */
+  u64Number(): number {
+    this.ensure(8);
+    const lo = this.dv.getUint32(this.pos, true);
+    const hi = this.dv.getUint32(this.pos + 4, true);
+    this.pos += 8;
+    return hi * 4294967296 + lo;
+  }
   i64(): bigint {
     this.ensure(8);
     const v = this.dv.getBigInt64(this.pos, true);
     this.pos += 8;
     return v;
+  }
+  /** Moves past `n` bytes (checked as a read would be), creating nothing. */
+  skip(n: number): void {
+    this.ensure(n);
+    this.pos += n;
   }
   bytesView(n: number): Uint8Array {
     this.ensure(n);
