@@ -2,7 +2,7 @@ import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter, type AddedTokenPattern } from './added-token-splitter.js';
 import { BpeMerger } from './bpe-merger.js';
 import { BpeMerges, type MergeColumns } from './bpe-merges.js';
-import { BYTE_TO_CHAR, byteOfChar } from './byte-level.js';
+import { BYTE_TO_CHAR, byteLevelDecodeInto, isByteLevel } from './byte-level.js';
 import { byteLevelSplitRegex } from './byte-level-split.js';
 import type { Normalizer } from './normalizers.js';
 import type { SpecialTemplate } from './post-processors.js';
@@ -283,18 +283,14 @@ export class BpeTokenizer implements Tokenizer {
   private buildTokenBytes(isUnused: (id: number) => boolean): [Uint8Array, Int32Array] {
     const strings = this.tokenStrings;
     const start = new Int32Array(strings.length + 1);
-    /** Whether every character is in the byte-level alphabet (else the bytes are the string's UTF-8). */
-    const byteLevel = (s: string): boolean => {
-      for (let i = 0; i < s.length; i++) if (byteOfChar(s.charCodeAt(i)) < 0) return false;
-      return true;
-    };
+    /** The UTF-8 of tokens that are not byte-level text. */
     const other = new Map<number, Uint8Array>();
     let n = 0;
     for (let id = 0; id < strings.length; id++) {
       start[id] = n;
       const s = strings[id];
       if (s === undefined || isUnused(id)) continue;
-      if (byteLevel(s)) n += s.length;
+      if (isByteLevel(s)) n += s.length;
       else {
         const utf8 = this.textEncoder.encode(s);
         other.set(id, utf8);
@@ -308,7 +304,7 @@ export class BpeTokenizer implements Tokenizer {
       if (s === undefined || start[id + 1] === start[id]) continue;
       const utf8 = other.get(id);
       if (utf8 !== undefined) buffer.set(utf8, start[id]);
-      else for (let i = 0, o = start[id]; i < s.length; i++) buffer[o + i] = byteOfChar(s.charCodeAt(i));
+      else byteLevelDecodeInto(s, buffer, start[id]);
     }
     return [buffer, start];
   }

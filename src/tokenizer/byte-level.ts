@@ -32,14 +32,22 @@ export function byteOfChar(charCode: number): number {
   return charCode < CHAR_CODE_TO_BYTE.length ? CHAR_CODE_TO_BYTE[charCode] : -1;
 }
 
+/** Whether every character of `token` is in the byte-level alphabet. */
+export function isByteLevel(token: string): boolean {
+  for (let i = 0; i < token.length; i++) if (byteOfChar(token.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
+/** Writes the bytes of byte-level `token` (isByteLevel) to out[offset, offset + token.length). */
+export function byteLevelDecodeInto(token: string, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < token.length; i++) out[offset + i] = byteOfChar(token.charCodeAt(i));
+}
+
 /** "Ġthe" → bytes of " the"; undefined if some character is outside the byte-level alphabet. */
 export function byteLevelDecode(token: string): Uint8Array | undefined {
+  if (!isByteLevel(token)) return undefined;
   const bytes = new Uint8Array(token.length);
-  for (let i = 0; i < token.length; i++) {
-    const b = byteOfChar(token.charCodeAt(i));
-    if (b < 0) return undefined;
-    bytes[i] = b;
-  }
+  byteLevelDecodeInto(token, bytes, 0);
   return bytes;
 }
 
