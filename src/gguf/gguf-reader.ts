@@ -74,13 +74,24 @@ class HeaderParser {
     return Number(n);
   }
 
-  string(what: string): string {
-    const len = this.c.u64();
-    if (len > BigInt(Math.min(this.c.remainingInFile, MAX_STRING_BYTES))) {
-      this.fail(`${what}: string length ${len} at byte ${this.c.pos - 8} runs past the end of the file`);
+  /**
+   * A string's u64 byte length, checked against what is left of the file; `index` names an array item. Read as a
+   * double: the 100k lengths of a tokenizer make no BigInt each (the exact value is read only for the error).
+   */
+  stringLength(what: string, index = -1): number {
+    const at = this.c.pos;
+    const len = this.c.u64Number();
+    if (len > Math.min(this.c.remainingInFile, MAX_STRING_BYTES)) {
+      this.c.pos = at;
+      this.fail(`${what}${index >= 0 ? `[${index}]` : ''}: string length ${this.c.u64()} at byte ${at} runs past the end of the file`);
     }
+    return len;
+  }
+
+  string(what: string): string {
+    const len = this.stringLength(what);
     try {
-      return this.c.utf8(Number(len));
+      return this.c.utf8(len);
     } catch (e) {
       if (e instanceof NeedMoreBytes) throw e;
       this.fail(`${what}: invalid UTF-8 in string at byte ${this.c.pos}`);
@@ -109,18 +120,15 @@ class HeaderParser {
   }
 
   /**
-   * A long array of scalars or strings: its bytes are checked here (string lengths, UTF-8) and copied, and the
-   * items are decoded only when asked for (LazyGGUFArray).
+   * A long array of scalars or strings: its bytes are checked here (string lengths, UTF-8) without creating the
+   * items, which are decoded only when asked for (LazyGGUFArray).
    */
   lazyArray(itemType: GGUFScalarType, n: number, what: string): LazyGGUFArray {
     const c = this.c;
     const start = c.pos;
     if (itemType === 'string') {
       for (let i = 0; i < n; i++) {
-        const len = c.u64Number();
-        if (len > Math.min(c.remainingInFile, MAX_STRING_BYTES)) {
-          this.fail(`${what}[${i}]: string length ${len} at byte ${c.pos - 8} runs past the end of the file`);
-        }
+        const len = this.stringLength(what, i);
         const at = c.pos;
         c.skip(len);
         if (!isValidUtf8(c.bytes, at, c.pos)) this.fail(`${what}[${i}]: invalid UTF-8 in string at byte ${at}`);
