@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Tokenizer throughput on one core (not a test: timings depend on the machine).
 //
-//   npm run build && node tools/tokenizer/bench.mjs [--long]
+//   npm run build && node tools/tokenizer/bench.mjs [--long] [--gguf MODEL.gguf]
 //
+// --gguf first opens MODEL.gguf and builds its embedded tokenizer, printing the time and the RSS each step
+// adds (measured before anything else, so the rest of the script does not pollute it).
 // Prints load time, encode / decode MB/s on English text (first pass with an empty word cache, then
 // a second pass), and the time to encode long runs of one character at 1 MB and 10 MB: a linear
 // implementation takes ~10x longer for 10x the input, a quadratic one ~100x. --long adds 10 MB runs
@@ -17,6 +19,25 @@ const long = process.argv.includes('--long');
 const MB = 1e6;
 const seconds = (t0) => (performance.now() - t0) / 1000;
 const fmt = (x, digits = 2) => x.toFixed(digits);
+
+const ggufAt = process.argv.indexOf('--gguf');
+if (ggufAt >= 0) {
+  const { openModel } = await import('../../dist/src/node/index.js');
+  const { tokenizerForModel } = await import('../../dist/src/tokenizer/model-tokenizer.js');
+  const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const rss0 = process.memoryUsage.rss();
+  let t0 = performance.now();
+  const model = await openModel(process.argv[ggufAt + 1]);
+  const openMs = performance.now() - t0;
+  const rss1 = process.memoryUsage.rss();
+  t0 = performance.now();
+  const ggufTok = tokenizerForModel(model);
+  const buildMs = performance.now() - t0;
+  const rss2 = process.memoryUsage.rss();
+  console.log(`${process.argv[ggufAt + 1]}: open ${fmt(openMs, 0)} ms (+${mib(rss1 - rss0)} RSS), ` +
+    `tokenizer (${ggufTok.vocabSize} tokens) ${fmt(buildMs, 0)} ms (+${mib(rss2 - rss1)} RSS)\n`);
+  await model.close();
+}
 
 const loadStart = performance.now();
 const json = JSON.parse(readFileSync(new URL('gpt-neox-20b-tokenizer.json', shared), 'utf8'));
