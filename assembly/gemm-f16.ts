@@ -4,15 +4,16 @@
  * widened to F32 there once for all T tokens and reduced as gemm_f32_f32 does; without, each weight vector is
  * widened once per two tokens.
  * Either way each (row, token) is reduced exactly as dot_f16_f32 (matvec-f16.ts) — whose order is
- * dot_f32_f32's, on exactly widened values — so the bits equal matvec_f16_f32's.
+ * dot_f32_f32's, on exactly widened values — so the bits equal matvec_f16_f32's. gemm_f16r_f32: the same on
+ * F16R weights (common.ts).
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite, hsum_f32x4 } from './common';
-import { dot_f16_f32 } from './matvec-f16';
+import { dot_f16_f32, dot_f16r_f32 } from './matvec-f16';
 import { dot_f32_f32 } from './matvec-f32';
 import { GEMM_SCRATCH_BYTES, gemm_block_rows } from './gemm-common';
 
 @inline
-function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n: i32): void {
+function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n: i32, rebiased: bool): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -29,21 +30,21 @@ function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n
     const q = x1 + o;
     const h0 = v128.load(w);
     const h1 = v128.load(w, 16);
-    const w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0));
+    const w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0), rebiased);
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(p)));
     b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(q)));
-    const w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0));
+    const w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0), rebiased);
     a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(p, 16)));
     b1 = f32x4.add(b1, f32x4.mul(w1, v128.load(q, 16)));
-    const w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1));
+    const w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1), rebiased);
     a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(p, 32)));
     b2 = f32x4.add(b2, f32x4.mul(w2, v128.load(q, 32)));
-    const w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1));
+    const w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1), rebiased);
     a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(p, 48)));
     b3 = f32x4.add(b3, f32x4.mul(w3, v128.load(q, 48)));
   }
   for (; i + 4 <= n; i += 4) {
-    const w0 = f16x4_to_f32x4_finite(v128.load16x4_s(wPtr + (<usize>i << 1)));
+    const w0 = f16x4_to_f32x4_finite(v128.load16x4_s(wPtr + (<usize>i << 1)), rebiased);
     const o = <usize>i << 2;
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x0 + o)));
     b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(x1 + o)));
@@ -51,7 +52,7 @@ function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n
   let s = hsum_f32x4(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   let t = hsum_f32x4(f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)));
   for (; i < n; i++) {
-    const w = f16_to_f32_finite(load<u16>(wPtr + (<usize>i << 1)));
+    const w = f16_to_f32_finite(load<u16>(wPtr + (<usize>i << 1)), rebiased);
     const o = <usize>i << 2;
     s += w * load<f32>(x0 + o);
     t += w * load<f32>(x1 + o);
@@ -62,19 +63,34 @@ function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n
 
 /** n halves at src → n floats at dst, exactly (finite halves), 8 at a time then one by one. */
 @inline
-function widen_f16(dst: usize, src: usize, n: i32): void {
+function widen_f16(dst: usize, src: usize, n: i32, rebiased: bool): void {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const h = v128.load(src + (<usize>i << 1));
-    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h)));
-    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h)), 16);
+    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h), rebiased));
+    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h), rebiased), 16);
   }
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), f16_to_f32_finite(load<u16>(src + (<usize>i << 1))));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), f16_to_f32_finite(load<u16>(src + (<usize>i << 1)), rebiased));
 }
 
 export function gemm_f16_f32(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+): void {
+  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, scratchPtr, false);
+}
+
+export function gemm_f16r_f32(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+): void {
+  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, scratchPtr, true);
+}
+
+@inline
+function gemm_f16(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize, rebiased: bool,
 ): void {
   const rowBytes = <usize>nIn << 1;
   const os = <usize>outStrideBytes;
@@ -84,7 +100,7 @@ export function gemm_f16_f32(
     const block = gemm_block_rows(f32RowBytes); // the widened block fits the scratch
     for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
       const r1 = min(r0 + block, rowEnd);
-      widen_f16(scratchPtr, wPtr + <usize>r0 * rowBytes, (r1 - r0) * nIn);
+      widen_f16(scratchPtr, wPtr + <usize>r0 * rowBytes, (r1 - r0) * nIn, rebiased);
       for (let t = 0; t < nTok; t++) {
         const x0 = xPtr + <usize>t * xs;
         const out0 = outPtr + <usize>t * os;
@@ -102,13 +118,16 @@ export function gemm_f16_f32(
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
         const o = out0 + (<usize>r << 2);
-        dot2_f16_f32(o, o + os, wPtr + <usize>r * rowBytes, x0, x0 + xs, nIn);
+        dot2_f16_f32(o, o + os, wPtr + <usize>r * rowBytes, x0, x0 + xs, nIn, rebiased);
       }
     }
     for (; t < nTok; t++) {
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_f16_f32(wPtr + <usize>r * rowBytes, x0, nIn));
+      for (let r = r0; r < r1; r++) {
+        const w = wPtr + <usize>r * rowBytes;
+        store<f32>(out0 + (<usize>r << 2), rebiased ? dot_f16r_f32(w, x0, nIn) : dot_f16_f32(w, x0, nIn));
+      }
     }
   }
 }

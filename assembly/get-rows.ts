@@ -2,7 +2,7 @@
  * Embedding lookup (ggml_get_rows): out (n) f32 ← row `row` of W (nRows, n), decoded from the weight type.
  * Exact: every supported type decodes to F32 without rounding.
  */
-import { f16_to_f32 } from './common';
+import { f16_to_f32, f16_to_f32_finite } from './common';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 import { Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 
@@ -13,6 +13,12 @@ export function get_rows_f32(outPtr: usize, wPtr: usize, row: i32, n: i32): void
 export function get_rows_f16(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
   const src = wPtr + <usize>row * (<usize>n << 1);
   for (let i = 0; i < n; i++) store<f32>(outPtr + (<usize>i << 2), f16_to_f32(load<u16>(src + (<usize>i << 1))));
+}
+
+/** get_rows_f16 of F16R weights (common.ts): the F16 values they were made from. */
+export function get_rows_f16r(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  const src = wPtr + <usize>row * (<usize>n << 1);
+  for (let i = 0; i < n; i++) store<f32>(outPtr + (<usize>i << 2), f16_to_f32_finite(load<u16>(src + (<usize>i << 1)), true));
 }
 
 export function get_rows_q8_0(outPtr: usize, wPtr: usize, row: i32, n: i32): void {

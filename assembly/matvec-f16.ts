@@ -2,12 +2,20 @@
  * F16 weights × F32 activations (ggml would round x to F16 too; we keep it F32). W: (nOut, nIn) IEEE halves.
  * Finite halves are widened exactly to F32 (common.ts; weights hold no inf/NaN), then reduced as in matvec-f32.ts: 16 per step into four
  * accumulators, 4 at a time, then a scalar tail, in a fixed order per row.
+ * The F16R kernels (`*_f16r_*`, common.ts) take the backend's subnormal-free re-encoding of F16 weights and
+ * give the bits of the F16 kernels on the weights it was made from.
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite, hsum_f32x4 } from './common';
 
 @inline
 export function dot_f16_f32(wPtr: usize, xPtr: usize, n: i32): f32 {
-  return dot_f16(wPtr, xPtr, n, false);
+  return dot_f16(wPtr, xPtr, n, false, false);
+}
+
+/** dot_f16_f32 of F16R weights (common.ts): the same bits as of the F16 weights they were made from. */
+@inline
+export function dot_f16r_f32(wPtr: usize, xPtr: usize, n: i32): f32 {
+  return dot_f16(wPtr, xPtr, n, false, true);
 }
 
 /** out[r] = W[r, :] · x for r in [rowStart, rowEnd). */
@@ -15,6 +23,14 @@ export function matvec_f16_f32(outPtr: usize, wPtr: usize, xPtr: usize, rowStart
   const rowBytes = <usize>nIn << 1;
   for (let r = rowStart; r < rowEnd; r++) {
     store<f32>(outPtr + (<usize>r << 2), dot_f16_f32(wPtr + <usize>r * rowBytes, xPtr, nIn));
+  }
+}
+
+/** matvec_f16_f32 on F16R weights (the plain path: when f16r_prescale_x refuses x). */
+export function matvec_f16r_f32(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  const rowBytes = <usize>nIn << 1;
+  for (let r = rowStart; r < rowEnd; r++) {
+    store<f32>(outPtr + (<usize>r << 2), dot_f16r_f32(wPtr + <usize>r * rowBytes, xPtr, nIn));
   }
 }
 
@@ -28,22 +44,37 @@ export function matvec_f16_f32(outPtr: usize, wPtr: usize, xPtr: usize, rowStart
 // i16 shifts and two interleaving shuffles instead of two extends, two shifts, two masks and a multiply.
 // x·2^112 must not overflow: f16_prescale_x refuses (returns 0) unless every |x| < 2^15, and the caller
 // then runs matvec_f16_f32 on x itself — the same bits either way.
+// F16R weights widen to the same bits w·2^−102 (exponent bias 25, and never an f32 subnormal), so the same
+// kernel serves them on x·2^102 (f16r_prescale_x); only a subnormal half would make w' a slow f32 subnormal.
 
 /** The prepared x of matvec_f16_f32_prescaled: y = x · 2^112. Returns 1, or 0 (y unusable) if some |x| ≥ 2^15 or is NaN. */
 export function f16_prescale_x(yPtr: usize, xPtr: usize, n: i32): i32 {
-  const scale: f32 = reinterpret<f32>(0x77800000); // 2^112
+  return prescale_x(yPtr, xPtr, n, reinterpret<f32>(0x77800000), 32768); // 2^112
+}
+
+/**
+ * The same for F16R weights (common.ts): their bits without the rebias are w·2^−102, so y = x · 2^102.
+ * Returns 1, or 0 if some |x| ≥ 2^25 or is NaN.
+ */
+export function f16r_prescale_x(yPtr: usize, xPtr: usize, n: i32): i32 {
+  return prescale_x(yPtr, xPtr, n, reinterpret<f32>(0x72800000), 33554432); // 2^102, 2^25
+}
+
+/** y = x · scale unless some |x| ≥ limit (or NaN): then 0. scale · limit ≤ 2^127, so y never overflows. */
+@inline
+function prescale_x(yPtr: usize, xPtr: usize, n: i32, scale: f32, limit: f32): i32 {
   let big = i32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(xPtr + (<usize>i << 2));
-    // !(|v| < 2^15) is true for large values and NaN
-    big = v128.or(big, v128.not(f32x4.lt(f32x4.abs(v), f32x4.splat(32768))));
+    // !(|v| < limit) is true for large values and NaN
+    big = v128.or(big, v128.not(f32x4.lt(f32x4.abs(v), f32x4.splat(limit))));
     v128.store(yPtr + (<usize>i << 2), f32x4.mul(v, f32x4.splat(scale)));
   }
   if (v128.any_true(big)) return 0;
   for (; i < n; i++) {
     const v = load<f32>(xPtr + (<usize>i << 2));
-    if (!(abs<f32>(v) < 32768)) return 0;
+    if (!(abs<f32>(v) < limit)) return 0;
     store<f32>(yPtr + (<usize>i << 2), v * scale);
   }
   return 1;
@@ -62,25 +93,26 @@ function halves_hi(lo: v128, hi: v128): v128 {
 /** The lanes of dot_f16_prescaled before its horizontal sum, for n % 4 == 0 (no scalar tail). */
 @inline
 export function dot_f16_prescaled_lanes(wPtr: usize, xPtr: usize, n: i32): v128 {
-  return dot_f16_lanes(wPtr, xPtr, n, true);
+  return dot_f16_lanes(wPtr, xPtr, n, true, false);
 }
 
 @inline
 export function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
-  return dot_f16(wPtr, xPtr, n, true);
+  return dot_f16(wPtr, xPtr, n, true, false);
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The one dot both paths share; `prescaled` is a constant at every (inlined) call, so each path compiles to
-// its own loop with only its widening in it.
+// The one dot both paths share; `prescaled` and `rebiased` are constants at every (inlined) call, so each
+// path compiles to its own loop with only its widening in it.
 
 /**
  * W[0:n]·x for n % 4 == 0, before the horizontal sum: 16 per step into four accumulators, then 4 at a time,
- * returning (a0 + a1) + (a2 + a3). Plain: halves widened to their F32 values; prescaled: to their F32 bits
- * without the rebias (w·2^−112), for x·2^112 — the same products either way.
+ * returning (a0 + a1) + (a2 + a3). Plain: halves widened to their F32 values (F16R halves when `rebiased`);
+ * prescaled: to their F32 bits without the rebias (w·2^−112, or w·2^−102 for F16R), for x·2^112 (x·2^102) —
+ * the same products either way.
  */
 @inline
-function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): v128 {
+function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool, rebiased: bool): v128 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -103,10 +135,10 @@ function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): v128 
       w2 = halves_lo(l1, g1);
       w3 = halves_hi(l1, g1);
     } else {
-      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0));
-      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0));
-      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1));
-      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1));
+      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0), rebiased);
+      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0), rebiased);
+      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1), rebiased);
+      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1), rebiased);
     }
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x)));
     a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(x, 16)));
@@ -120,7 +152,7 @@ function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): v128 
       const h = v128.load64_zero(w);
       w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
     } else {
-      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w));
+      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
     }
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(xPtr + (<usize>i << 2))));
   }
@@ -129,12 +161,12 @@ function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): v128 
 
 /** dot_f16_lanes, its horizontal sum, then the scalar tail (n % 4 elements) in order. */
 @inline
-function dot_f16(wPtr: usize, xPtr: usize, n: i32, prescaled: bool): f32 {
+function dot_f16(wPtr: usize, xPtr: usize, n: i32, prescaled: bool, rebiased: bool): f32 {
   const n4 = n & ~3;
-  let s = hsum_f32x4(dot_f16_lanes(wPtr, xPtr, n4, prescaled));
+  let s = hsum_f32x4(dot_f16_lanes(wPtr, xPtr, n4, prescaled, rebiased));
   for (let i = n4; i < n; i++) {
     const h = load<u16>(wPtr + (<usize>i << 1));
-    const w: f32 = prescaled ? reinterpret<f32>((<u32>(<i32><i16>h) << 13) & 0x8fffe000) : f16_to_f32_finite(h);
+    const w: f32 = prescaled ? reinterpret<f32>((<u32>(<i32><i16>h) << 13) & 0x8fffe000) : f16_to_f32_finite(h, rebiased);
     s += w * load<f32>(xPtr + (<usize>i << 2));
   }
   return s;

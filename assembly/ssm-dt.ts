@@ -7,7 +7,7 @@
  */
 import { softplus_range_f32 } from './common';
 import { dot_f32_f32 } from './matvec-f32';
-import { dot_f16_f32, dot_f16_prescaled, dot_f16_prescaled_lanes } from './matvec-f16';
+import { dot_f16_f32, dot_f16_prescaled, dot_f16_prescaled_lanes, dot_f16r_f32 } from './matvec-f16';
 import { dot_q8_0_q8_0 } from './matvec-q8_0';
 import { dot_q4_0_q8_0, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
@@ -21,15 +21,27 @@ export function ssm_dt_proj_softplus_f32_f32(dtPtr: usize, wPtr: usize, xPtr: us
 }
 
 export function ssm_dt_proj_softplus_f16_f32(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32): void {
+  dt_proj_softplus_f16(dtPtr, wPtr, xPtr, biasPtr, rowStart, rowEnd, dtRank, false);
+}
+
+/** ssm_dt_proj_softplus_f16_f32 on F16R weights (common.ts): the same bits. */
+export function ssm_dt_proj_softplus_f16r_f32(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32): void {
+  dt_proj_softplus_f16(dtPtr, wPtr, xPtr, biasPtr, rowStart, rowEnd, dtRank, true);
+}
+
+@inline
+function dt_proj_softplus_f16(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32, rebiased: bool): void {
   for (let d = rowStart; d < rowEnd; d++) {
-    const s = dot_f16_f32(wPtr + (<usize>(d * dtRank) << 1), xPtr, dtRank) + load<f32>(biasPtr + (<usize>d << 2));
+    const w = wPtr + (<usize>(d * dtRank) << 1);
+    const s = (rebiased ? dot_f16r_f32(w, xPtr, dtRank) : dot_f16_f32(w, xPtr, dtRank)) + load<f32>(biasPtr + (<usize>d << 2));
     store<f32>(dtPtr + (<usize>d << 2), s);
   }
   softplus_range_f32(dtPtr, 0, rowStart, rowEnd);
 }
 
 /**
- * ssm_dt_proj_softplus_f16_f32 on x prepared by f16_prescale_x (x·2^112, matvec-f16.ts): the same bits.
+ * ssm_dt_proj_softplus_f16_f32 on x prepared by f16_prescale_x (x·2^112, matvec-f16.ts): the same bits; and of
+ * ssm_dt_proj_softplus_f16r_f32 on F16R weights with x prepared by f16r_prescale_x (x·2^102).
  * The rows are short (dtRank: 48 for 130m), so what surrounds the dot weighs: four rows at a time share one
  * horizontal sum — their lane vectors transposed, then (l0 + l1) + (l2 + l3) for the four at once, the
  * additions of hsum_f32x4 — and one vector bias add. The softplus then runs over the range as in the plain

@@ -53,6 +53,8 @@ export interface BenchResult {
   /** The wasm memory (weights, state, scratch), when the backend is wasm. */
   wasm_memory_bytes?: number;
   weight_types: string[];
+  /** The types the wasm kernels compute the matrices in (F16 matrices become F16R at load: src/wasm/f16r.ts). */
+  kernel_weight_types?: string[];
   load_ms: number;
   n_prompt: number;
   n_gen: number;
@@ -208,6 +210,7 @@ export const benchCommand: Command = {
         model_bytes: st.isDirectory() ? 0 : st.size,
         ...(wasm ? { wasm_memory_bytes: wasm.memoryReport.totalBytes } : {}),
         weight_types: weightTypes,
+        ...(wasm ? { kernel_weight_types: [...new Set(Object.values(wasm.matrixTypes()))] } : {}),
         load_ms: round(loadMs),
         n_prompt: nPrompt,
         n_gen: nGen,
@@ -230,7 +233,7 @@ export const benchCommand: Command = {
       const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
       io.stdout.write(
         `model    ${path} (${mib(result.model_bytes)}; ${result.weight_types.join(', ')}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}\n` +
-          `backend  ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}${wasm ? `, prefill chunks of ${wasm.prefillChunkTokens} tokens, wasm memory ${mib(wasm.memoryReport.totalBytes)}` : ''}\n` +
+          `backend  ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}${wasm ? `, matrices in ${result.kernel_weight_types!.join(', ')}, prefill chunks of ${wasm.prefillChunkTokens} tokens, wasm memory ${mib(wasm.memoryReport.totalBytes)}` : ''}\n` +
           `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)} (${mib(result.peak_rss_bytes - result.baseline_rss_bytes)} above the ${mib(result.baseline_rss_bytes)} before loading)\n` +
           (nPrompt > 0 ? `prompt   ${result.prompt_tokens_per_s} tokens/s  (pp${nPrompt}, median of ${repeat}: ${result.prompt_tokens_per_s_runs.join(', ')})\n` : '') +
           (nGen > 0 ? `decode   ${result.decode_tokens_per_s} tokens/s  (tg${nGen}, median of ${repeat}: ${result.decode_tokens_per_s_runs.join(', ')})\n` : ''),

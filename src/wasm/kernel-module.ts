@@ -49,6 +49,18 @@ export interface MambaKernels {
   /** matvec_f16_f32 on x·2^112 (f16_prescale_x): the same bits, faster widening. */
   matvec_f16_f32_prescaled: MatvecKernel;
   f16_prescale_x: PrepareKernel;
+  /**
+   * The F16 kernels on F16R weights (src/wasm/f16r.ts: F16 re-encoded with exponent bias 25, no subnormals):
+   * the same bits as on the F16 weights they were made from. The prescaled matvec / dt_proj serve both
+   * encodings; f16r_prescale_x prepares x·2^102 for them.
+   */
+  matvec_f16r_f32: MatvecKernel;
+  f16r_prescale_x: PrepareKernel;
+  gemm_f16r_f32: GemmKernel;
+  get_rows_f16r: GetRowsKernel;
+  ssm_dt_proj_softplus_f16r_f32: DtProjKernel;
+  /** Re-encodes n F16 halves in place as F16R and returns 1 when every one is finite with |h| < 128; else 0, untouched. */
+  recode_f16_f16r(ptr: number, n: number): number;
   /** matvec_q8_0_q8_0 on x widened to i16 once (widen_q8_0): the same bits. */
   matvec_q8_0_q8_0_widened: MatvecKernel;
   /** matvec_q4_0_q8_0 on x widened by widen_q8_0_q4_0 (+ 8·Σx lane sums, scales × 2^112): the same bits. */

@@ -26,7 +26,7 @@ import { WASM_FEATURES } from './wasm-features.js';
 import { checkMemoryFits } from './memory-fit.js';
 import { planWeights, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
 import type { WasmMemory } from './webassembly-api.js';
-import { WEIGHT_KERNELS, type ActivationType } from './weight-kernels.js';
+import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
 /** Bytes of n activations quantized to `activation` (F32: none, they are used as they are). */
 const ACTIVATION_BYTES: Readonly<Record<ActivationType, (n: number) => number>> = { F32: () => 0, Q8_0: Q8_0_ACTIVATION_BYTES, Q8_K: Q8_K_ACTIVATION_BYTES };
@@ -52,6 +52,11 @@ export interface WasmBackendOptions {
   prefillChunkTokens?: number;
   /** Polls before a waiting thread sleeps (kernel-pool.ts). */
   spinIterations?: number;
+  /**
+   * Re-encode F16 matrices whose |w| < 128 as F16R at load (f16r.ts): the same results, and no f32
+   * subnormals for x86 to multiply slowly (default true; false keeps them F16, for comparisons).
+   */
+  recodeF16?: boolean;
 }
 
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
@@ -239,12 +244,19 @@ export class WasmBackend implements ForwardBackend {
       module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, scratchPtr: scratchOf, spinIterations: opts.spinIterations,
     });
     try {
-      await planned.fill(memory, opts.onTensor);
+      await planned.fill(memory, opts.onTensor, opts.recodeF16 === false ? undefined : kernels.recode_f16_f16r);
     } catch (e) {
       await pool?.dispose();
       throw e;
     }
     return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, runner, pool);
+  }
+
+  /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or F16R). */
+  matrixTypes(): Record<string, WasmWeightType> {
+    const out: Record<string, WasmWeightType> = {};
+    for (const m of [this.tokenEmbd, this.output, ...this.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])]) out[m.name] = m.type;
+    return out;
   }
 
   /** Threads computing each op (the caller and the pool's workers). */

@@ -1,7 +1,8 @@
 /**
  * Places a model's weights in the arena. Matrices (embedding, lm_head, in_proj, x_proj, dt_proj, out_proj)
  * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K, TQ1_0, TQ2_0: bytes copied as
- * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32.
+ * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32. An F16
+ * matrix is re-encoded as F16R once read when its values allow (f16r.ts: the same values, faster kernels).
  * Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
  */
 import { dequantize } from '../ggml/dequantize.js';
@@ -15,6 +16,7 @@ import { isWasmWeightType, WEIGHT_KERNELS, type WasmWeightType } from './weight-
 /** A weight matrix (nRows, nIn) in wasm memory. */
 export interface WasmMatrix {
   readonly name: string;
+  /** Final once `fill` has run (F16 may become F16R). */
   readonly type: WasmWeightType;
   readonly ptr: number;
   readonly nRows: number;
@@ -51,14 +53,19 @@ interface Placement {
   readonly ptr: number;
   /** 'copy': bytes as in the file; 'F32': decoded to F32. */
   readonly as: 'copy' | 'F32';
+  /** The matrix placed, when the tensor is one (its type may change at fill). */
+  readonly matrix?: { type: WasmWeightType };
 }
 
 export interface PlannedWeights {
   readonly weights: WasmWeights;
   /** Bytes the 2-D weights (matrices) take in the arena: what another weight type would change. */
   readonly matrixBytes: number;
-  /** Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). */
-  fill(memory: WasmMemory, onTensor?: (name: string) => void): Promise<void>;
+  /**
+   * Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). With
+   * `recodeF16` (the kernel recode_f16_f16r), each F16 matrix it accepts becomes F16R.
+   */
+  fill(memory: WasmMemory, onTensor?: (name: string) => void, recodeF16?: (ptr: number, n: number) => number): Promise<void>;
 }
 
 export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
@@ -86,8 +93,9 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
     const nBytes = keep ? t.nBytes : 4 * nRows * nIn;
     const ptr = arena.alloc(`weights.${name}`, nBytes);
     matrixBytes += nBytes;
-    placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32' });
-    return { name, type, ptr, nRows, nIn };
+    const m = { name, type, ptr, nRows, nIn };
+    placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32', matrix: m });
+    return m;
   };
 
   const tokenEmbd = matrix('token_embd.weight');
@@ -115,13 +123,14 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
   return {
     weights: { tokenEmbd, outputNorm, output, layers },
     matrixBytes,
-    async fill(memory, onTensor) {
-      for (const { tensor: t, ptr, as } of placements) {
+    async fill(memory, onTensor, recodeF16) {
+      for (const { tensor: t, ptr, as, matrix } of placements) {
         if (as === 'copy') {
           // Straight from the file into WASM memory where the format allows (GGUF, safetensors): no JS copy.
           const view = new Uint8Array(memory.buffer, ptr, t.nBytes);
           const bytes = await t.read(view);
           if (bytes !== view) view.set(bytes);
+          if (matrix?.type === 'F16' && recodeF16 && recodeF16(ptr, numElements(t.shape)) === 1) matrix.type = 'F16R';
         } else {
           new Float32Array(memory.buffer, ptr, numElements(t.shape)).set(dequantize(await t.read(), t.type, numElements(t.shape)));
         }

@@ -5,7 +5,13 @@
  */
 import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel, PrepareKernel } from './kernel-module.js';
 
-export type WasmWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
+/**
+ * The ggml types kept as they are in the file, and F16R: the backend's re-encoding of an F16 matrix (f16r.ts),
+ * never a file's type.
+ */
+export type WasmWeightType = FileWeightType | 'F16R';
+/** The types a file's matrices are kept in as they are. */
+export type FileWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
 
 /** What a matvec's input is: F32 as it is, or quantized first (quantize_row_q8_0 / quantize_row_q8_k). */
 export type ActivationType = 'F32' | 'Q8_0' | 'Q8_K';
@@ -62,8 +68,14 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },
   TQ1_0: { activation: 'Q8_K', matvec: 'matvec_tq1_0_q8_k', gemm: 'gemm_tq1_0_q8_k', getRows: 'get_rows_tq1_0' },
   TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0' },
+  // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
+  F16R: {
+    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
+    prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
+  },
 });
 
-export function isWasmWeightType(name: string): name is WasmWeightType {
-  return Object.hasOwn(WEIGHT_KERNELS, name);
+/** A file's tensor type that the backend keeps as it is (F16R is made here, never read). */
+export function isWasmWeightType(name: string): name is FileWeightType {
+  return name !== 'F16R' && Object.hasOwn(WEIGHT_KERNELS, name);
 }

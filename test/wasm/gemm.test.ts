@@ -19,6 +19,7 @@ const Q8_K_INPUT = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_K
 const N_IN: Record<WasmWeightType, number[]> = {
   F32: [1, 3, 16, 17, 20, 33, 100],
   F16: [1, 3, 16, 17, 20, 33, 100],
+  F16R: [1, 3, 16, 17, 20, 33, 100],
   Q8_0: [32, 96, 160],
   Q4_0: [32, 96, 160],
   Q4_K: [256, 512],

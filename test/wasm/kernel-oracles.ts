@@ -12,7 +12,8 @@ import { dequantizeQ8_K, Q8_K_BLOCK_BYTES, quantizeQ8_K } from '../../src/quant/
 import { QK_K } from '../../src/quant/qk-k.js';
 import { quantize } from '../../src/quant/quantize.js';
 import { QUANT_TRAITS } from '../../src/quant/quant-traits.js';
-import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
+import { f16ToF16r, f16rToF32 } from '../../src/wasm/f16r.js';
+import { WEIGHT_KERNELS, type FileWeightType, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const fr = Math.fround;
 
@@ -81,6 +82,17 @@ export function encodeAs(type: WasmWeightType, x: Float32Array): Uint8Array {
       for (let i = 0; i < x.length; i++) dv.setUint16(2 * i, f32ToF16(x[i]), true);
       return out;
     }
+    case 'F16R': {
+      // the F16 encoding, re-encoded as the backend does at load (src/wasm/f16r.ts); needs |x| < 128
+      const out = encodeAs('F16', x);
+      const u16 = new Uint16Array(out.buffer);
+      for (let i = 0; i < u16.length; i++) {
+        const r = f16ToF16r(u16[i]);
+        if (r === undefined) throw new RangeError(`F16R holds |x| < 128 only, not ${x[i]}`);
+        u16[i] = r;
+      }
+      return out;
+    }
     case 'Q8_0':
       return quantizeQ8_0(x);
     case 'Q4_0':
@@ -91,6 +103,7 @@ export function encodeAs(type: WasmWeightType, x: Float32Array): Uint8Array {
 }
 
 export function decodeAs(type: WasmWeightType, bytes: Uint8Array, n: number): Float32Array {
+  if (type === 'F16R') return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, n), f16rToF32);
   return dequantize(bytes, ggmlType(type), n);
 }
 
@@ -117,14 +130,14 @@ export function effectiveActivation(type: WasmWeightType, x: Float32Array): Floa
 }
 
 /** Byte offsets of the F16 scales in a block of the Q8_K-activation types: [d, dmin (Q4_K only)]. */
-const K_SCALE_OFFSETS: Partial<Record<WasmWeightType, readonly number[]>> = { Q4_K: [0, 2], Q6_K: [208], TQ1_0: [52], TQ2_0: [64] };
+const K_SCALE_OFFSETS: Partial<Record<FileWeightType, readonly number[]>> = { Q4_K: [0, 2], Q6_K: [208], TQ1_0: [52], TQ2_0: [64] };
 
 /**
  * Integer levels of a k-quant / ternary matrix: the codec's decode of a copy whose block scales are set to
  * (d = 1, dmin = 0), i.e. sc·q (Q4_K), scale·(q − 32) (Q6_K), the trits (TQ1_0, TQ2_0) — exact small integers;
  * and for Q4_K (d = 0, dmin = 1): −m of each weight's sub-block.
  */
-function integerLevels(type: WasmWeightType, w: Uint8Array, n: number, d: number, dmin: number): Float32Array {
+function integerLevels(type: FileWeightType, w: Uint8Array, n: number, d: number, dmin: number): Float32Array {
   const tr = QUANT_TRAITS[type]!;
   const offs = K_SCALE_OFFSETS[type]!;
   const copy = w.slice();
@@ -142,7 +155,7 @@ function integerLevels(type: WasmWeightType, w: Uint8Array, n: number, d: number
  * from Q8_K's bsums), then acc += (dx·d)·sumi − (dx·dmin)·summ (Q4_K), acc += (dx·d)·sumi (Q6_K),
  * acc += sumi·(d·dx) (TQ1_0, TQ2_0), block after block. The kernels must match it bit for bit.
  */
-export function ggmlDotQ8_K(type: WasmWeightType, w: Uint8Array, xq: Uint8Array, nOut: number, nIn: number): Float32Array {
+export function ggmlDotQ8_K(type: FileWeightType, w: Uint8Array, xq: Uint8Array, nOut: number, nIn: number): Float32Array {
   const tr = QUANT_TRAITS[type]!;
   const offs = K_SCALE_OFFSETS[type]!;
   const levels = integerLevels(type, w, nOut * nIn, 1, 0);

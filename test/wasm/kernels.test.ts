@@ -12,7 +12,7 @@ import {
   quantizeQ8_0, quantizeQ8_KBytes, rmsNormOracle, scanOracle, type OracleResult,
 } from './kernel-oracles.js';
 import { KERNEL_TOLERANCES, type KernelName } from './tolerances.js';
-import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
+import { WEIGHT_KERNELS, type FileWeightType, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
 const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation !== 'F32';
@@ -21,6 +21,7 @@ const Q8_K_INPUT = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_K
 const N_IN: Record<WasmWeightType, number[]> = {
   F32: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
   F16: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
+  F16R: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
   Q8_0: [32, 64, 96, 160, 544],
   Q4_0: [32, 64, 96, 160, 544],
   Q4_K: [256, 512, 768, 1024],
@@ -29,6 +30,10 @@ const N_IN: Record<WasmWeightType, number[]> = {
   TQ2_0: [256, 512, 768, 1024],
 };
 const N_OUT = [1, 2, 7, 13];
+/** The scale of the row of large weights (F16R holds |w| < 128 only). */
+const LARGE = (t: WasmWeightType) => (t === 'F16R' ? 100 : 300);
+/** The types that take an F16 subnormal weight (f16r.ts: F16R holds them as normal numbers). */
+const HALF_TYPES: readonly WasmWeightType[] = ['F16', 'F16R'];
 
 /** Worst error / tolerance per kernel, printed at the end with MAMBA_TOLERANCE_REPORT=1. */
 const worst = new Map<string, number>();
@@ -91,7 +96,8 @@ describe('matvec', () => {
         for (const nOut of N_OUT) {
           h.reset();
           const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
-          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= 300; // a row with large weights
+          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= LARGE(type); // a row with large weights
+          if (HALF_TYPES.includes(type)) wF32[0] = 3e-7; // an F16 subnormal
           const wBytes = encodeAs(type, wF32);
           const x = randomF32(rand, nIn, { scale: 2, zeroBlock: true });
           const oracle = matvecOracle(decodeAs(type, wBytes, nOut * nIn), effectiveActivation(type, x), nOut, nIn);
@@ -103,7 +109,7 @@ describe('matvec', () => {
           const full = h.f32(outPtr, nOut);
           check(kernel, full, oracle, `${nOut}×${nIn}`);
           // the Q8_K-input kernels also have the bits of ggml's integer formula (computed in TS)
-          if (Q8_K_INPUT(type)) exact(full, ggmlDotQ8_K(type, wBytes, h.bytes(inPtr, (nIn / 256) * 292), nOut, nIn), `${kernel} ${nOut}×${nIn} vs ggml's formula`);
+          if (Q8_K_INPUT(type)) exact(full, ggmlDotQ8_K(type as FileWeightType, wBytes, h.bytes(inPtr, (nIn / 256) * 292), nOut, nIn), `${kernel} ${nOut}×${nIn} vs ggml's formula`);
           // rows [1, nOut−1) only: the others keep the sentinel, the computed ones are bit-equal
           if (nOut > 2) {
             const part = h.alloc(4 * nOut);
@@ -152,8 +158,8 @@ describe('prepared matvecs (decode path): the bits of the plain kernel', () => {
         for (const nOut of N_OUT) {
           h.reset();
           const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
-          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= 300;
-          if (type === 'F16') wF32[0] = 3e-7; // an F16 subnormal
+          if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= LARGE(type);
+          if (HALF_TYPES.includes(type)) wF32[0] = 3e-7; // an F16 subnormal
           const wPtr = h.put(encodeAs(type, wF32));
           const xPtr = h.put(randomF32(rand, nIn, { scale: 2, zeroBlock: true }));
           const inPtr = QUANTIZED(type) ? quantizeInput(type, xPtr, nIn) : xPtr;

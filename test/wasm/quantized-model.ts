@@ -15,12 +15,12 @@ import { openGGUFModel, type ModelFile } from '../../src/model/model-file.js';
 import { numElements } from '../../src/model/tensor-entry.js';
 import { expectedTensors } from '../../src/model/tensor-names.js';
 import { QUANT_TRAITS } from '../../src/quant/quant-traits.js';
-import type { WasmWeightType } from '../../src/wasm/weight-kernels.js';
+import type { FileWeightType } from '../../src/wasm/weight-kernels.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { encodeAs } from './kernel-oracles.js';
 
 /** The type of each matrix: one type for all, or a function of the GGUF name. */
-export type TypeChoice = WasmWeightType | ((name: string) => WasmWeightType);
+export type TypeChoice = FileWeightType | ((name: string) => FileWeightType);
 
 /** A mix that puts every weight type on the path of one token. */
 export const MIXED_TYPES: TypeChoice = (name) => {
@@ -31,17 +31,21 @@ export const MIXED_TYPES: TypeChoice = (name) => {
   return 'F32';
 };
 
-/** `src` re-encoded; `src` is closed. */
-export async function retypedModel(src: ModelFile, choice: TypeChoice, label: string): Promise<ModelFile> {
+/** `src` re-encoded (after `edit` changes a tensor's F32 values, when given); `src` is closed. */
+export async function retypedModel(src: ModelFile, choice: TypeChoice, label: string, edit?: (name: string, values: Float32Array) => void): Promise<ModelFile> {
   const keepF32 = new Map(expectedTensors(src.config).map((e) => [e.gguf, e.row.keepF32]));
   const tensors: GGUFTensorToWrite[] = src.tensors.map((t) => {
-    let type: WasmWeightType = keepF32.get(t.name) !== false || t.shape.length < 2 ? 'F32' : typeof choice === 'function' ? choice(t.name) : choice;
+    let type: FileWeightType = keepF32.get(t.name) !== false || t.shape.length < 2 ? 'F32' : typeof choice === 'function' ? choice(t.name) : choice;
     if (t.shape[t.shape.length - 1] % QUANT_TRAITS[type]!.blockSize !== 0) type = 'F32';
     return {
       name: t.name,
       type: ggmlType(type),
       shape: t.shape,
-      read: async () => encodeAs(type, dequantize(await t.read(), t.type, numElements(t.shape))),
+      read: async () => {
+        const values = dequantize(await t.read(), t.type, numElements(t.shape));
+        edit?.(t.name, values);
+        return encodeAs(type, values);
+      },
     };
   });
   try {

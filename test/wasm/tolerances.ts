@@ -25,6 +25,8 @@ export const KERNEL_TOLERANCES = {
   // W·x reduced in f32 (4 × f32x4 accumulators) vs f64: measured ≤ 9e-8.
   matvec_f32_f32: F32_REDUCTION,
   matvec_f16_f32: F32_REDUCTION,
+  // and bit-equal to matvec_f16_f32 on the F16 weights it was made from, as every F16R kernel (kernels.test.ts)
+  matvec_f16r_f32: F32_REDUCTION,
   // exact i32 block sums scaled in f32, vs f64 on the same dequantized bytes (x = dequant(quant(x))).
   matvec_q8_0_q8_0: F32_REDUCTION,
   matvec_q4_0_q8_0: F32_REDUCTION,
@@ -43,6 +45,7 @@ export const KERNEL_TOLERANCES = {
   // so they inherit the matvec rows above exactly.
   gemm_f32_f32: { metric: 'exact', tol: 0 },
   gemm_f16_f32: { metric: 'exact', tol: 0 },
+  gemm_f16r_f32: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
@@ -57,6 +60,7 @@ export const KERNEL_TOLERANCES = {
   quantize_row_q8_k: { metric: 'exact', tol: 0 },
   get_rows_f32: { metric: 'exact', tol: 0 },
   get_rows_f16: { metric: 'exact', tol: 0 },
+  get_rows_f16r: { metric: 'exact', tol: 0 },
   get_rows_q8_0: { metric: 'exact', tol: 0 },
   get_rows_q4_0: { metric: 'exact', tol: 0 },
   get_rows_q4_k: { metric: 'exact', tol: 0 },
@@ -72,6 +76,7 @@ export const KERNEL_TOLERANCES = {
   // dot + bias, softplus (polynomial exp, Mathf.log1p).
   ssm_dt_proj_softplus_f32_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_f16_f32: F32_REDUCTION,
+  ssm_dt_proj_softplus_f16r_f32: F32_REDUCTION,
   // its prepared twin (decode path, x·2^112, four rows per horizontal sum): bit-equal to it (kernels.test.ts)
   ssm_dt_proj_softplus_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   ssm_dt_proj_softplus_q8_0_q8_0: F32_REDUCTION,

@@ -119,6 +119,37 @@ describe('other weight types: WASM = scalar reference on the same bytes', () => 
   }
 });
 
+describe('F16 matrices as F16R (src/wasm/f16r.ts)', () => {
+  test('recoded where every |w| < 128 (one matrix with a 200 stays F16): the same bits as all F16, steps and prefill', async () => {
+    const file = await retypedModel(await openModel(fixture('models', 'tiny', 'hf')), 'F16', 'tiny-F16-edited.gguf', (name, v) => {
+      if (name === 'blk.0.ssm_out.weight') v[5] = 200;
+      if (name.endsWith('ssm_in.weight') || name === 'token_embd.weight') v.set([3e-7, -1e-6, 6e-5], 1); // F16 subnormals
+    });
+    const recoded = await WasmBackend.create(file);
+    const kept = await WasmBackend.create(file, { recodeF16: false });
+    await file.close();
+    const types = recoded.matrixTypes();
+    assert.equal(types['blk.0.ssm_out.weight'], 'F16');
+    assert.equal(types['blk.1.ssm_out.weight'], 'F16R');
+    assert.equal(types['token_embd.weight'], 'F16R');
+    assert.equal(types['blk.0.ssm_in.weight'], 'F16R');
+    assert.deepEqual(new Set(Object.values(kept.matrixTypes())), new Set(['F16']));
+    const ids = loadReference('tiny').prompts[0].ids;
+    const n = recoded.config.nVocab;
+    for (const mode of ['step', 'prefill'] as const) {
+      const [a, b] = [recoded, kept].map((backend) => {
+        const state = new MambaState(backend.config);
+        const logits = new Float32Array(n);
+        if (mode === 'prefill') backend.prefill(ids, state, logits);
+        else for (const id of ids) backend.step(id, state, logits);
+        return { logits, state: state.data };
+      });
+      assert.deepEqual(a.logits, b.logits, mode);
+      assert.deepEqual(a.state, b.state, mode);
+    }
+  });
+});
+
 describe('state, prefill and memory', () => {
   test('a wasm-resident state, a copied state, prefill and a plain memory give the same bits', async () => {
     const ids = loadReference('tiny').prompts[0].ids;
