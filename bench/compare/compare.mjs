@@ -280,7 +280,11 @@ ${profile}
 
 - **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
   engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate. The F16 matvec
-  reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there).
+  reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there),
+  once its weights are no f32 subnormals: F16 matrices are re-encoded at load as F16R (exponent bias 25, the
+  same values, src/wasm/f16r.ts), because the exactly widened F16 subnormals — 0.64 % of the 130m in_proj's
+  halves — are f32 subnormals, which x86 multiplies through a microcode assist: that matvec took 13.3 ms per
+  token instead of 9.9 (since 2026-11-29: F16 decode +13–24 %, paired runs).
   Q8_0 and Q4_0 are instruction-bound: 128-bit WebAssembly SIMD has no u8×i8 dot product, where llama.cpp
   uses 256-bit AVX2 (\`vpmaddubsw\`); the relaxed i8×i7 dot with ggml's sign trick measured 7 % slower than
   our i16 dot (docs/kernels.md).
