@@ -20,18 +20,12 @@ export function dot_f16r_f32(wPtr: usize, xPtr: usize, n: i32): f32 {
 
 /** out[r] = W[r, :] · x for r in [rowStart, rowEnd). */
 export function matvec_f16_f32(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
-  const rowBytes = <usize>nIn << 1;
-  for (let r = rowStart; r < rowEnd; r++) {
-    store<f32>(outPtr + (<usize>r << 2), dot_f16_f32(wPtr + <usize>r * rowBytes, xPtr, nIn));
-  }
+  matvec_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, false, false);
 }
 
 /** matvec_f16_f32 on F16R weights (the plain path: when f16r_prescale_x refuses x). */
 export function matvec_f16r_f32(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
-  const rowBytes = <usize>nIn << 1;
-  for (let r = rowStart; r < rowEnd; r++) {
-    store<f32>(outPtr + (<usize>r << 2), dot_f16r_f32(wPtr + <usize>r * rowBytes, xPtr, nIn));
-  }
+  matvec_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, false, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -172,10 +166,16 @@ function dot_f16(wPtr: usize, xPtr: usize, n: i32, prescaled: bool, rebiased: bo
   return s;
 }
 
-/** matvec_f16_f32 on x prepared by f16_prescale_x (same bits). */
+/** matvec_f16_f32 on x prepared by f16_prescale_x (same bits); on F16R weights with x from f16r_prescale_x too. */
 export function matvec_f16_f32_prescaled(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  matvec_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, true, false);
+}
+
+/** The row loop of the three F16 matvecs; `prescaled` and `rebiased` as in dot_f16 (constants: inlined). */
+@inline
+function matvec_f16(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, prescaled: bool, rebiased: bool): void {
   const rowBytes = <usize>nIn << 1;
   for (let r = rowStart; r < rowEnd; r++) {
-    store<f32>(outPtr + (<usize>r << 2), dot_f16_prescaled(wPtr + <usize>r * rowBytes, xPtr, nIn));
+    store<f32>(outPtr + (<usize>r << 2), dot_f16(wPtr + <usize>r * rowBytes, xPtr, nIn, prescaled, rebiased));
   }
 }

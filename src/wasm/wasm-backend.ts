@@ -24,7 +24,7 @@ import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WASM_MAX_PAGES, WASM_PAGE_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
 import { checkMemoryFits } from './memory-fit.js';
-import { planWeights, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
+import { planWeights, weightMatrices, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
 import type { WasmMemory } from './webassembly-api.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
@@ -204,7 +204,7 @@ export class WasmBackend implements ForwardBackend {
     const arena = new WasmArena();
     const planned = planWeights(arena, file);
     const w = planned.weights;
-    const matrices = [w.tokenEmbd, w.output, ...w.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])];
+    const matrices = weightMatrices(w);
     const xqBytes = Math.max(0, ...matrices.map((m) => ACTIVATION_BYTES[WEIGHT_KERNELS[m.type].activation](m.nIn)));
     // prepared x: one token for a matvec, the whole chunk for a prepared GEMM
     const preparedBytes = Math.max(0, ...matrices.map((m) => { const p = WEIGHT_KERNELS[m.type].prepared; return p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0; }));
@@ -255,7 +255,7 @@ export class WasmBackend implements ForwardBackend {
   /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or F16R). */
   matrixTypes(): Record<string, WasmWeightType> {
     const out: Record<string, WasmWeightType> = {};
-    for (const m of [this.tokenEmbd, this.output, ...this.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])]) out[m.name] = m.type;
+    for (const m of weightMatrices({ tokenEmbd: this.tokenEmbd, output: this.output, layers: this.layers })) out[m.name] = m.type;
     return out;
   }
 

@@ -47,6 +47,11 @@ export interface WasmWeights {
   readonly layers: readonly WasmLayerWeights[];
 }
 
+/** Every weight matrix of `w` (the embedding, lm_head — the same object when tied — and each layer's four), in order. */
+export function weightMatrices<M>(w: { readonly tokenEmbd: M; readonly output: M; readonly layers: readonly { readonly ssmIn: M; readonly ssmX: M; readonly ssmDt: M; readonly ssmOut: M }[] }): M[] {
+  return [w.tokenEmbd, w.output, ...w.layers.flatMap((l) => [l.ssmIn, l.ssmX, l.ssmDt, l.ssmOut])];
+}
+
 /** A tensor to copy into the arena once the memory exists. */
 interface Placement {
   readonly tensor: TensorEntry;

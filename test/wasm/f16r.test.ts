@@ -8,12 +8,7 @@ import assert from 'node:assert/strict';
 import { f16ToF32, f32ToF16 } from '../../src/ggml/f16.js';
 import { F16R_MAX_SOURCE, f16rToF32, f16ToF16r } from '../../src/wasm/f16r.js';
 import { mulberry32 } from '../helpers/prng.js';
-import { KernelHarness } from './kernel-harness.js';
-
-function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
-  assert.equal(got.length, want.length, label);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} [${i}]: ${got[i]} ≠ ${want[i]}`);
-}
+import { exact, KernelHarness } from './kernel-harness.js';
 
 const ALL = Uint16Array.from({ length: 65536 }, (_, i) => i);
 const HOLDS = (h: number) => (h & 0x7fff) <= F16R_MAX_SOURCE;

@@ -1,4 +1,5 @@
 /** A wasm memory + kernel instance for kernel tests, with a bump allocator and typed views. */
+import assert from 'node:assert/strict';
 import { instantiateKernels, loadKernelModule, type MambaKernels } from '../../src/wasm/kernel-module.js';
 import { KERNEL_RESERVED_BYTES } from '../../src/wasm/wasm-arena.js';
 import { WebAssemblyJS, type WasmMemory } from '../../src/wasm/webassembly-api.js';
@@ -48,4 +49,10 @@ export class KernelHarness {
   bytes(ptr: number, n: number): Uint8Array {
     return new Uint8Array(this.memory.buffer.slice(ptr, ptr + n));
   }
+}
+
+/** got equals want element by element with Object.is (±0 told apart; NaN equals NaN). */
+export function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  assert.equal(got.length, want.length, label);
+  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} [${i}]: ${got[i]} ≠ ${want[i]}`);
 }

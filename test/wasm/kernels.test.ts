@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../helpers/prng.js';
-import { KernelHarness } from './kernel-harness.js';
+import { exact, KernelHarness } from './kernel-harness.js';
 import {
   allHalves, convStepOracle, decodeAs, dtProjOracle, effectiveActivation, encodeAs, ggmlDotQ8_K, matvecOracle,
   quantizeQ8_0, quantizeQ8_KBytes, rmsNormOracle, scanOracle, type OracleResult,
@@ -52,11 +52,6 @@ function check(kernel: KernelName, got: ArrayLike<number>, o: OracleResult, labe
     w = Math.max(w, ratio);
   }
   worst.set(kernel, Math.max(worst.get(kernel) ?? 0, w));
-}
-
-function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
-  assert.equal(got.length, want.length, label);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} [${i}]: ${got[i]} ≠ ${want[i]}`);
 }
 
 /** Random values: mostly uniform in [−1, 1], some rows scaled up or down, an all-zero 32-block now and then. */
