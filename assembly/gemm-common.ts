@@ -9,12 +9,6 @@
 /** Weight bytes per row block: well inside a 32–64 KiB L1d, leaving room for the tokens' activations. */
 export const GEMM_BLOCK_BYTES: i32 = 16384;
 
-/**
- * Bytes of the per-thread scratch a GEMM may use (`scratchPtr`, 0 = none): gemm_f16_f32 widens each row block
- * to F32 there once, for all the tokens of the chunk, instead of once per token pair.
- */
-export const GEMM_SCRATCH_BYTES: i32 = GEMM_BLOCK_BYTES;
-
 /** Rows per cache block for rows of `rowBytes` bytes (at least one). */
 @inline
 export function gemm_block_rows(rowBytes: usize): i32 {

@@ -1,16 +1,13 @@
 /**
- * F16 weights × T F32 activation vectors (layout as gemm-f32.ts). With a scratch (`scratchPtr` ≠ 0,
- * GEMM_SCRATCH_BYTES per thread; used when a widened row fits it and nTok > 2) each block of weight rows is
- * widened to F32 there once for all T tokens and reduced as gemm_f32_f32 does; without, each weight vector is
- * widened once per two tokens.
- * Either way each (row, token) is reduced exactly as dot_f16_f32 (matvec-f16.ts) — whose order is
+ * F16 weights × T F32 activation vectors (layout as gemm-f32.ts), each weight vector widened once per two
+ * tokens. (Prompt chunks of 4 tokens or more run gemm_f16_f32_planes, gemm-planes.ts, when nIn % 16 == 0.)
+ * Each (row, token) is reduced exactly as dot_f16_f32 (matvec-f16.ts) — whose order is
  * dot_f32_f32's, on exactly widened values — so the bits equal matvec_f16_f32's. gemm_f16r_f32: the same on
  * F16R weights (common.ts).
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite, hsum_f32x4 } from './common';
 import { dot_f16_f32, dot_f16r_f32 } from './matvec-f16';
-import { dot_f32_f32 } from './matvec-f32';
-import { GEMM_SCRATCH_BYTES, gemm_block_rows } from './gemm-common';
+import { gemm_block_rows } from './gemm-common';
 
 @inline
 function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n: i32, rebiased: bool): void {
@@ -61,54 +58,28 @@ function dot2_f16_f32(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n
   store<f32>(o1, t);
 }
 
-/** n halves at src → n floats at dst, exactly (finite halves), 8 at a time then one by one. */
-@inline
-function widen_f16(dst: usize, src: usize, n: i32, rebiased: bool): void {
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const h = v128.load(src + (<usize>i << 1));
-    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h), rebiased));
-    v128.store(dst + (<usize>i << 2), f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h), rebiased), 16);
-  }
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), f16_to_f32_finite(load<u16>(src + (<usize>i << 1)), rebiased));
-}
-
 export function gemm_f16_f32(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xStrideBytes: i32,
 ): void {
-  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, scratchPtr, false);
+  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, false);
 }
 
 export function gemm_f16r_f32(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xStrideBytes: i32,
 ): void {
-  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, scratchPtr, true);
+  gemm_f16(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, true);
 }
 
 @inline
 function gemm_f16(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize, rebiased: bool,
+  outStrideBytes: i32, xStrideBytes: i32, rebiased: bool,
 ): void {
   const rowBytes = <usize>nIn << 1;
   const os = <usize>outStrideBytes;
   const xs = <usize>xStrideBytes;
-  const f32RowBytes = <usize>nIn << 2;
-  if (scratchPtr != 0 && nTok > 2 && f32RowBytes <= <usize>GEMM_SCRATCH_BYTES) {
-    const block = gemm_block_rows(f32RowBytes); // the widened block fits the scratch
-    for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
-      const r1 = min(r0 + block, rowEnd);
-      widen_f16(scratchPtr, wPtr + <usize>r0 * rowBytes, (r1 - r0) * nIn, rebiased);
-      for (let t = 0; t < nTok; t++) {
-        const x0 = xPtr + <usize>t * xs;
-        const out0 = outPtr + <usize>t * os;
-        for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_f32_f32(scratchPtr + <usize>(r - r0) * f32RowBytes, x0, nIn));
-      }
-    }
-    return;
-  }
   const block = gemm_block_rows(rowBytes);
   for (let r0 = rowStart; r0 < rowEnd; r0 += block) {
     const r1 = min(r0 + block, rowEnd);

@@ -4,13 +4,14 @@
  * (row r at + 4r). Rows are cache-blocked (gemm-common.ts): a block of weights is read from memory once and
  * reused from L1 by every token; each (row, token) is dot_f32_f32 (matvec-f32.ts), so the bits equal
  * matvec_f32_f32's. (A two-token register tile — 8 accumulators — measured ~20% slower than this in V8.)
+ * Prompt chunks of 4 tokens or more run gemm_f32_f32_planes (gemm-planes.ts) instead when nIn % 16 == 0.
  */
 import { dot_f32_f32 } from './matvec-f32';
 import { gemm_block_rows } from './gemm-common';
 
 export function gemm_f32_f32(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xStrideBytes: i32,
 ): void {
   const rowBytes = <usize>nIn << 2;
   const os = <usize>outStrideBytes;

@@ -74,7 +74,7 @@ function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, n
 
 export function gemm_q4_0_q8_0(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xStrideBytes: i32,
 ): void {
   const nBlocks = nIn / QK4_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;

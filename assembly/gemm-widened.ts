@@ -134,7 +134,7 @@ function gemm_widened(
 /** gemm_q8_0_q8_0 on tokens widened by widen_q8_0: the same bits. */
 export function gemm_q8_0_q8_0_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xwStrideBytes: i32,
 ): void {
   gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false);
 }
@@ -142,7 +142,7 @@ export function gemm_q8_0_q8_0_widened(
 /** gemm_q4_0_q8_0 on tokens prepared by widen_q8_0_q4_0: the same bits. */
 export function gemm_q4_0_q8_0_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, scratchPtr: usize,
+  outStrideBytes: i32, xwStrideBytes: i32,
 ): void {
   gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, true);
 }

@@ -68,16 +68,16 @@ export function matvec_tq2_0_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowSt
   matvec_rows(TQ2_0, outPtr, wPtr, xPtr, rowStart, rowEnd, nIn);
 }
 
-// The GEMMs take the same arguments as the other types' (scratchPtr unused: nothing is prepared).
-export function gemm_q4_k_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize): void {
+// The GEMMs take the same arguments as the other types'.
+export function gemm_q4_k_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32): void {
   gemm_rows(Q4_K, outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes);
 }
-export function gemm_q6_k_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize): void {
+export function gemm_q6_k_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32): void {
   gemm_rows(Q6_K, outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes);
 }
-export function gemm_tq1_0_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize): void {
+export function gemm_tq1_0_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32): void {
   gemm_rows(TQ1_0, outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes);
 }
-export function gemm_tq2_0_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32, scratchPtr: usize): void {
+export function gemm_tq2_0_q8_k(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32, outStrideBytes: i32, xStrideBytes: i32): void {
   gemm_rows(TQ2_0, outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes);
 }

@@ -15,12 +15,11 @@ export type MatvecKernel = (outPtr: number, wPtr: number, xPtr: number, rowStart
 /**
  * out[t, r] = W[r, :] · x[t, :] for r in [rowStart, rowEnd), t < nTok: token t's activations at
  * xPtr + t·xStrideBytes (F32, or Q8_0 blocks for the quantized types), its outputs at outPtr + t·outStrideBytes.
- * scratchPtr: GEMM_SCRATCH_BYTES of the calling thread's own (0 = none; gemm_f16_f32 widens row blocks there).
  * Each (row, token) has the bits of the matvec of the same type.
  */
 export type GemmKernel = (
   outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number, nTok: number,
-  outStrideBytes: number, xStrideBytes: number, scratchPtr: number,
+  outStrideBytes: number, xStrideBytes: number,
 ) => void;
 
 /** Q8_0 activations: 34 bytes per 32 values (block_q8_0). */
@@ -28,8 +27,9 @@ export const Q8_0_ACTIVATION_BYTES = (n: number): number => (n / 32) * 34;
 /** Q8_K activations: 292 bytes per 256 values (block_q8_K: f32 d, int8 qs[256], int16 bsums[16]). */
 export const Q8_K_ACTIVATION_BYTES = (n: number): number => (n / 256) * 292;
 
-/** Per-thread GEMM scratch (assembly/gemm-common.ts GEMM_SCRATCH_BYTES). */
-export const GEMM_SCRATCH_BYTES = 16384;
+/** Bytes of the planes a chunk of nTok tokens of nIn values takes (assembly/gemm-planes.ts planes_bytes). */
+export const PLANES_BYTES = (nIn: number, nTok: number): number => (((nTok + 3) & ~3) * nIn + 2 * nIn) * 4 + 2048;
+
 /** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
 /** out (n) f32 ← row `row` of W (nRows, n). */
@@ -78,6 +78,20 @@ export interface MambaKernels {
   /** The GEMMs on tokens widened by widen_q8_0 / widen_q8_0_q4_0 (stride = 68 / 84 bytes per 32 values): the same bits. */
   gemm_q8_0_q8_0_widened: GemmKernel;
   gemm_q4_0_q8_0_widened: GemmKernel;
+  /**
+   * The F32 / F16 / F16R GEMMs on x prepared as planes (prepare_planes_f32; xStrideBytes unused): the same
+   * bits as gemm_f32_f32 / gemm_f16_f32 / gemm_f16r_f32, in a register tile of 2 rows × 16 tokens.
+   */
+  gemm_f32_f32_planes: GemmKernel;
+  gemm_f16_f32_planes: GemmKernel;
+  gemm_f16r_f32_planes: GemmKernel;
+  /**
+   * Chunk x (nTok tokens of nIn f32, a stride of xStrideBytes) → planes_bytes(nIn, nTok) bytes at dst for the
+   * planes GEMMs; returns 1, or 0 when they do not apply (nIn % 16 ≠ 0 or nTok < 4).
+   */
+  prepare_planes_f32(dst: number, xPtr: number, nIn: number, nTok: number, xStrideBytes: number): number;
+  /** Bytes a planes GEMM uses (the planes, its partial sums, two widened rows). */
+  planes_bytes(nIn: number, nTok: number): number;
   gemm_q4_k_q8_k: GemmKernel;
   gemm_q6_k_q8_k: GemmKernel;
   gemm_tq1_0_q8_k: GemmKernel;

@@ -7,7 +7,7 @@
  *
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
-import { GEMM_SCRATCH_BYTES, type DtProjKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
+import { type DtProjKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
 /** Weight types by id, as written in the argument words. */
@@ -50,8 +50,12 @@ export type OpCode = (typeof OP)[keyof typeof OP];
 /** The QUANTIZE op's format word, per activation type. */
 export const QUANTIZE_FORMAT: Readonly<Record<Exclude<ActivationType, 'F32'>, number>> = Object.freeze({ Q8_0: 0, Q8_K: 1 });
 
-/** Argument words per op (the most of any op). */
-export const MAX_OP_ARGS = 18;
+/**
+ * Argument words per op (the most of any op), and after them the op's serial (OP_SERIAL_WORD), which the
+ * dispatcher bumps for every op: a thread prepares an op's x once, however many of its row chunks it runs.
+ */
+export const MAX_OP_ARGS = 19;
+export const OP_SERIAL_WORD = MAX_OP_ARGS - 1;
 
 /** The kernels of one weight type, bound. */
 interface TypeKernels {
@@ -63,6 +67,8 @@ interface TypeKernels {
   readonly preparedBytes: ((nIn: number) => number) | undefined;
   readonly preparedDtProj: DtProjKernel | undefined;
   readonly gemm: GemmKernel;
+  /** The GEMM on planes (weight-kernels.ts `planes`). */
+  readonly planesGemm: GemmKernel | undefined;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
 }
@@ -71,25 +77,41 @@ interface TypeKernels {
 export class OpRunner {
   private readonly types: readonly TypeKernels[];
   private readonly argsF32: Float32Array;
-  private readonly preparedPtr: number;
 
   constructor(
     private readonly k: MambaKernels,
     /** The argument words (MAX_OP_ARGS), shared with the dispatcher. */
     readonly args: Int32Array,
     /**
-     * This thread's scratch in wasm memory (0 = none): GEMM_SCRATCH_BYTES for the GEMMs, then room for the
-     * prepared x of the largest matvec (WasmBackend sizes it).
+     * This thread's own area in wasm memory for prepared x (0 = none: the plain kernels run): one token for a
+     * matvec, a chunk for a prepared GEMM or as planes (WasmBackend sizes it).
      */
-    private readonly scratchPtr = 0,
+    private readonly preparedPtr = 0,
   ) {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      return { matvec: k[row.matvec], gemm: k[row.gemm], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
+      return { matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
-    this.preparedPtr = scratchPtr === 0 ? 0 : scratchPtr + GEMM_SCRATCH_BYTES;
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
+  }
+
+  /** The op (its serial) and the x whose preparation this thread's area holds, and what preparing returned. */
+  private preparedOp = -1;
+  private preparedX = -1;
+  private preparedOutcome = 0;
+
+  /**
+   * Whether this thread's area already holds x (at xPtr) of the current op prepared; if not, records that the
+   * caller prepares it now (and sets preparedOutcome). A thread runs several row chunks of an op; x is
+   * prepared for the first of them only.
+   */
+  private isPrepared(xPtr: number): boolean {
+    const serial = this.args[OP_SERIAL_WORD];
+    if (serial === this.preparedOp && xPtr === this.preparedX) return true;
+    this.preparedOp = serial;
+    this.preparedX = xPtr;
+    return false;
   }
 
   /**
@@ -97,31 +119,47 @@ export class OpRunner {
    * thread's scratch; the same bits), else the plain matvec.
    */
   private matvec(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, start: number, end: number, nIn: number): void {
-    if (kt.prepare && this.preparedPtr !== 0 && kt.prepare(this.preparedPtr, xPtr, nIn) === 1) kt.preparedMatvec!(outPtr, wPtr, this.preparedPtr, start, end, nIn);
-    else kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
+    if (kt.prepare && this.preparedPtr !== 0) {
+      if (!this.isPrepared(xPtr)) this.preparedOutcome = kt.prepare(this.preparedPtr, xPtr, nIn);
+      if (this.preparedOutcome === 1) {
+        kt.preparedMatvec!(outPtr, wPtr, this.preparedPtr, start, end, nIn);
+        return;
+      }
+    }
+    kt.matvec(outPtr, wPtr, xPtr, start, end, nIn);
   }
 
   /**
    * Prepares nTok tokens of x (stride xs) for the type's prepared GEMM; returns their stride in the scratch,
-   * or 0 when the type has none or a token refuses (then the plain GEMM runs).
+   * or 0 when a token refuses (then the plain GEMM runs).
    */
   private prepareTokens(kt: TypeKernels, xPtr: number, nIn: number, nTok: number, xs: number): number {
-    if (!kt.preparedGemm || this.preparedPtr === 0) return 0;
     const stride = kt.preparedBytes!(nIn);
     for (let t = 0; t < nTok; t++) if (kt.prepare!(this.preparedPtr + t * stride, xPtr + t * xs, nIn) !== 1) return 0;
     return stride;
   }
 
-  /** out = W · x for nTok tokens on rows [start, end) (and [start2, end2) when given): prepared GEMM or plain. */
+  /**
+   * out = W · x for nTok tokens on rows [start, end) (and [start2, end2) when given): on planes, on prepared
+   * tokens, or plain — the same bits.
+   */
   private gemm(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, nIn: number, nTok: number, os: number, xs: number, start: number, end: number, start2 = 0, end2 = 0): void {
-    const stride = this.prepareTokens(kt, xPtr, nIn, nTok, xs);
-    if (stride !== 0) {
-      kt.preparedGemm!(outPtr, wPtr, this.preparedPtr, start, end, nIn, nTok, os, stride, this.scratchPtr);
-      if (end2 > start2) kt.preparedGemm!(outPtr, wPtr, this.preparedPtr, start2, end2, nIn, nTok, os, stride, this.scratchPtr);
-    } else {
-      kt.gemm(outPtr, wPtr, xPtr, start, end, nIn, nTok, os, xs, this.scratchPtr);
-      if (end2 > start2) kt.gemm(outPtr, wPtr, xPtr, start2, end2, nIn, nTok, os, xs, this.scratchPtr);
+    let gemm = kt.gemm;
+    let x = xPtr;
+    let stride = xs;
+    const fast = kt.planesGemm ?? kt.preparedGemm;
+    if (fast && this.preparedPtr !== 0) {
+      if (!this.isPrepared(xPtr)) {
+        this.preparedOutcome = kt.planesGemm ? this.k.prepare_planes_f32(this.preparedPtr, xPtr, nIn, nTok, xs) : this.prepareTokens(kt, xPtr, nIn, nTok, xs);
+      }
+      if (this.preparedOutcome !== 0) {
+        gemm = fast;
+        x = this.preparedPtr;
+        stride = kt.planesGemm ? 0 : this.preparedOutcome;
+      }
     }
+    gemm(outPtr, wPtr, x, start, end, nIn, nTok, os, stride);
+    if (end2 > start2) gemm(outPtr, wPtr, x, start2, end2, nIn, nTok, os, stride);
   }
 
   /** Runs `op` on [start, end) with the current argument words. */
@@ -172,10 +210,17 @@ export class OpRunner {
           // dt = F.softplus(self.dt_proj(dt))
           if (nTok === 1) {
             if (!kt.dtProj) throw new Error(`no fused dt_proj kernel for weight type ${WEIGHT_TYPE_IDS[a[0]]}`);
-            if (kt.preparedDtProj && this.preparedPtr !== 0 && kt.prepare!(this.preparedPtr, xPtr, dtRank) === 1) kt.preparedDtProj(dtPtr, wPtr, this.preparedPtr, biasPtr, start, end, dtRank);
-            else kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
+            let done = false;
+            if (kt.preparedDtProj && this.preparedPtr !== 0) {
+              if (!this.isPrepared(xPtr)) this.preparedOutcome = kt.prepare!(this.preparedPtr, xPtr, dtRank);
+              if (this.preparedOutcome === 1) {
+                kt.preparedDtProj(dtPtr, wPtr, this.preparedPtr, biasPtr, start, end, dtRank);
+                done = true;
+              }
+            }
+            if (!done) kt.dtProj(dtPtr, wPtr, xPtr, biasPtr, start, end, dtRank);
           } else {
-            kt.gemm(dtPtr, wPtr, xPtr, start, end, dtRank, nTok, 4 * dInner, xs, this.scratchPtr);
+            this.gemm(kt, dtPtr, wPtr, xPtr, dtRank, nTok, 4 * dInner, xs, start, end);
             for (let t = 0; t < nTok; t++) k.ssm_dt_softplus_f32(dtPtr + t * 4 * dInner, biasPtr, start, end);
           }
         }

@@ -91,8 +91,8 @@ export interface KernelWorkerInit {
   readonly memory: WasmMemory;
   readonly controlPtr: number;
   readonly workerIndex: number;
-  /** This worker's GEMM scratch (GEMM_SCRATCH_BYTES) in the memory; 0 = none. */
-  readonly scratchPtr: number;
+  /** This worker's area for prepared x (OpRunner) in the memory; 0 = none. */
+  readonly preparedPtr: number;
   /** Atomics.load polls before sleeping in Atomics.wait. */
   readonly spinIterations: number;
 }
@@ -132,8 +132,8 @@ export interface KernelPoolOptions {
   readonly factory: KernelWorkerFactory;
   /** The caller's runner; its argument words must be the control block's ARGS. */
   readonly runner: OpRunner;
-  /** Worker i (1…nWorkers) gets GEMM scratch at scratchPtr(i). */
-  readonly scratchPtr?: (workerIndex: number) => number;
+  /** Worker i (1…nWorkers) prepares x at preparedPtr(i). */
+  readonly preparedPtr?: (workerIndex: number) => number;
   readonly spinIterations?: number;
 }
 
@@ -168,7 +168,7 @@ export class KernelPool {
           return new Promise<void>((resolve, reject) => {
             w.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new KernelWorkerError(`kernel worker ${i + 1} failed to start: ${m.message}`))));
             w.onError((e) => reject(new KernelWorkerError(`kernel worker ${i + 1} failed: ${(e as Error)?.message ?? String(e)}`)));
-            w.postMessage({ module: opts.module, memory: opts.memory, controlPtr: opts.controlPtr, workerIndex: i + 1, scratchPtr: opts.scratchPtr?.(i + 1) ?? 0, spinIterations: spin });
+            w.postMessage({ module: opts.module, memory: opts.memory, controlPtr: opts.controlPtr, workerIndex: i + 1, preparedPtr: opts.preparedPtr?.(i + 1) ?? 0, spinIterations: spin });
           });
         }),
       );
@@ -247,7 +247,7 @@ export class KernelPool {
 export async function runKernelWorker(init: KernelWorkerInit, post: (message: KernelWorkerMessage) => void): Promise<void> {
   let runner: OpRunner;
   try {
-    runner = new OpRunner(await instantiateKernels(init.module, init.memory), KernelPool.argsView(init.memory, init.controlPtr), init.scratchPtr);
+    runner = new OpRunner(await instantiateKernels(init.module, init.memory), KernelPool.argsView(init.memory, init.controlPtr), init.preparedPtr);
   } catch (e) {
     post({ type: 'error', message: (e as Error)?.message ?? String(e) });
     return;

@@ -17,8 +17,8 @@ import type { ForwardBackend } from '../engine/forward-backend.js';
 import { MambaState } from '../engine/mamba-state.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
-import { GEMM_SCRATCH_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
-import { MAX_OP_ARGS, OP, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
+import { PLANES_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
+import { MAX_OP_ARGS, OP, OP_SERIAL_WORD, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
 import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
 import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WASM_MAX_PAGES, WASM_PAGE_BYTES, WasmArena } from './wasm-arena.js';
@@ -117,7 +117,7 @@ interface Scratch {
   readonly logits: number; // (nVocab)
   readonly state: number; //  working copy of a state that lives in JS memory
   readonly control: number; // the worker pool's control block (0 with one thread)
-  /** Each thread's own scratch (nThreads × threadScratchBytes): GEMM_SCRATCH_BYTES for the GEMMs, then the prepared x of a matvec. */
+  /** Each thread's own area for prepared x (nThreads × threadScratchBytes; OpRunner). */
   readonly threadScratch: number;
   readonly threadScratchBytes: number;
 }
@@ -206,9 +206,13 @@ export class WasmBackend implements ForwardBackend {
     const w = planned.weights;
     const matrices = weightMatrices(w);
     const xqBytes = Math.max(0, ...matrices.map((m) => ACTIVATION_BYTES[WEIGHT_KERNELS[m.type].activation](m.nIn)));
-    // prepared x: one token for a matvec, the whole chunk for a prepared GEMM
-    const preparedBytes = Math.max(0, ...matrices.map((m) => { const p = WEIGHT_KERNELS[m.type].prepared; return p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0; }));
-    const threadScratchBytes = Math.ceil((GEMM_SCRATCH_BYTES + preparedBytes) / 64) * 64;
+    // prepared x: one token for a matvec, the whole chunk for a prepared GEMM or as planes
+    const preparedBytes = Math.max(0, ...matrices.map((m) => {
+      const row = WEIGHT_KERNELS[m.type];
+      const p = row.prepared;
+      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, row.planes ? PLANES_BYTES(m.nIn, nChunk) : 0);
+    }));
+    const threadScratchBytes = Math.ceil(preparedBytes / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
     const s: Scratch = {
@@ -236,12 +240,12 @@ export class WasmBackend implements ForwardBackend {
     const kernels = await instantiateKernels(module, memory);
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
-    const scratchOf = (thread: number) => s.threadScratch + thread * threadScratchBytes;
+    const scratchOf = (thread: number) => (threadScratchBytes === 0 ? 0 : s.threadScratch + thread * threadScratchBytes);
     const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0));
     // The workers start before the weights are read: a worker's start-up garbage (~7 MiB, freed soon after)
     // then comes and goes while the process is small, instead of adding to its peak RSS on top of the weights.
     const pool = nThreads === 1 ? undefined : await KernelPool.create({
-      module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, scratchPtr: scratchOf, spinIterations: opts.spinIterations,
+      module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
     });
     try {
       await planned.fill(memory, opts.onTensor, opts.recodeF16 === false ? undefined : kernels.recode_f16_f16r);
@@ -363,6 +367,7 @@ export class WasmBackend implements ForwardBackend {
    */
   private dispatch(op: number, total: number, align: number, family: number): void {
     const t0 = this.profile ? performance.now() : 0;
+    this.a[OP_SERIAL_WORD] = (this.a[OP_SERIAL_WORD] + 1) | 0;
     const pool = this.pool;
     const chunk = pool ? align * Math.ceil(total / (pool.nThreads * CHUNKS_PER_THREAD * align)) : total;
     if (pool === undefined || chunk >= total) this.runner.run(op, 0, total);

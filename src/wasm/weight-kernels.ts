@@ -40,6 +40,11 @@ export interface WeightKernelRow {
    * Faster kernels of the same bits on x prepared once per op into a per-thread buffer of `bytes(nIn)` per
    * token: the matvec (decode) and, when given, the GEMM (prompt chunks; tokens at a stride of bytes(nIn)).
    */
+  /**
+   * The GEMM on a chunk's x prepared as planes (prepare_planes_f32, assembly/gemm-planes.ts) into the per-thread
+   * buffer: the same bits as `gemm`, a register tile over rows and tokens.
+   */
+  readonly planes?: KernelsOf<GemmKernel, 'gemm_'>;
   readonly prepared?: {
     readonly prepare: KernelsOf<PrepareKernel, ''>;
     readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
@@ -51,9 +56,9 @@ export interface WeightKernelRow {
 }
 
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
-  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
+  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: 'gemm_f32_f32_planes', dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
   F16: {
-    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
+    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: 'gemm_f16_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
     prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   Q8_0: {
@@ -70,7 +75,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0' },
   // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
   F16R: {
-    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
+    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: 'gemm_f16r_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
     prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
 });

@@ -9,6 +9,7 @@ import { f16ToF32, f32ToF16 } from '../../src/ggml/f16.js';
 import { F16R_MAX_SOURCE, f16rToF32, f16ToF16r } from '../../src/wasm/f16r.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { exact, KernelHarness } from './kernel-harness.js';
+import { PLANES_BYTES } from '../../src/wasm/kernel-module.js';
 
 const ALL = Uint16Array.from({ length: 65536 }, (_, i) => i);
 const HOLDS = (h: number) => (h & 0x7fff) <= F16R_MAX_SOURCE;
@@ -113,11 +114,14 @@ describe('F16R kernels = F16 kernels on the weights they were made from, bit for
         h.k.matvec_f16_f32(a, f16, xPtr, 0, nOut, nIn);
         exact(h.f32(b, nOut), h.f32(a, nOut), `prepared F16R vs plain F16 ${label}`);
 
-        const scratch = h.alloc(16384, 0);
-        for (const useScratch of [0, scratch]) {
-          h.k.gemm_f16_f32(a, f16, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn, useScratch);
-          h.k.gemm_f16r_f32(b, f16r, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn, useScratch);
-          exact(h.f32(b, nOut * nTok), h.f32(a, nOut * nTok), `gemm ${label} (scratch ${useScratch !== 0})`);
+        h.k.gemm_f16_f32(a, f16, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn);
+        h.k.gemm_f16r_f32(b, f16r, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn);
+        exact(h.f32(b, nOut * nTok), h.f32(a, nOut * nTok), `gemm ${label}`);
+        // on planes: the widened rows of F16R are the F16 ones
+        const planes = h.alloc(PLANES_BYTES(nIn, nTok));
+        if (h.k.prepare_planes_f32(planes, xPtr, nIn, nTok, 4 * nIn) === 1) {
+          h.k.gemm_f16r_f32_planes(b, f16r, planes, 0, nOut, nIn, nTok, 4 * nOut, 0);
+          exact(h.f32(b, nOut * nTok), h.f32(a, nOut * nTok), `gemm on planes ${label}`);
         }
 
         for (let r = 0; r < nOut; r++) {

@@ -1,7 +1,7 @@
 /**
  * The GEMM kernels (prompt chunks) against the matvecs of the same type: every (row, token) must have the bits
- * of the matvec on that token — across row blocks, register tiles (2 or 4 tokens) and their tails, row ranges,
- * strides wider than a row, unaligned pointers, with and without scratch. The matvecs are checked against f64 oracles in
+ * of the matvec on that token — across row blocks, register tiles (2 or 4 tokens; on planes 2 rows × 16
+ * tokens) and their tails, row ranges, strides wider than a row, unaligned pointers, prepared or plain. The matvecs are checked against f64 oracles in
  * kernels.test.ts, so the GEMMs inherit those tolerances exactly (tolerances.ts: `exact` vs the matvec).
  */
 import { after, before, describe, test } from 'node:test';
@@ -10,16 +10,16 @@ import { mulberry32 } from '../helpers/prng.js';
 import { KernelHarness } from './kernel-harness.js';
 import { encodeAs } from './kernel-oracles.js';
 import { KERNEL_TOLERANCES } from './tolerances.js';
-import { GEMM_SCRATCH_BYTES } from '../../src/wasm/kernel-module.js';
+import { PLANES_BYTES } from '../../src/wasm/kernel-module.js';
 import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
 const QUANTIZED = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation !== 'F32';
 const Q8_K_INPUT = (t: WasmWeightType) => WEIGHT_KERNELS[t].activation === 'Q8_K';
 const N_IN: Record<WasmWeightType, number[]> = {
-  F32: [1, 3, 16, 17, 20, 33, 100],
-  F16: [1, 3, 16, 17, 20, 33, 100],
-  F16R: [1, 3, 16, 17, 20, 33, 100],
+  F32: [1, 3, 16, 17, 20, 33, 48, 100],
+  F16: [1, 3, 16, 17, 20, 33, 48, 100],
+  F16R: [1, 3, 16, 17, 20, 33, 48, 100],
   Q8_0: [32, 96, 160],
   Q4_0: [32, 96, 160],
   Q4_K: [256, 512],
@@ -27,8 +27,9 @@ const N_IN: Record<WasmWeightType, number[]> = {
   TQ1_0: [256, 512],
   TQ2_0: [256, 512],
 };
-/** Token counts: the tiles (2 for F32/F16, 4 for Q8_0/Q4_0) with every tail. */
+/** Token counts: the tiles (2 for F32/F16, 4 for Q8_0/Q4_0) with every tail; on planes also 16 (one full tile) and its tails. */
 const N_TOK = [1, 2, 3, 4, 5, 6, 7, 9];
+const N_TOK_PLANES = [...N_TOK, 16, 17, 22, 35];
 /** 300 rows of ≤ 400 bytes span several 16 KiB row blocks. */
 const N_OUT = [1, 7, 300];
 
@@ -58,7 +59,8 @@ describe('gemm = matvec per token, bit for bit', () => {
           h.reset();
           const w = Float32Array.from({ length: nOut * nIn }, () => 2 * rand() - 1);
           const wPtr = h.put(encodeAs(type, w));
-          const nTokMax = Math.max(...N_TOK);
+          const nToks = row.planes ? N_TOK_PLANES : N_TOK;
+          const nTokMax = Math.max(...nToks);
           // token-major activations with a padded stride; for the quantized types, Q8_0 rows
           const xRowBytes = Q8_K_INPUT(type) ? (nIn / 256) * 292 : QUANTIZED(type) ? (nIn / 32) * 34 : 4 * nIn;
           const xStride = xRowBytes + 52;
@@ -78,7 +80,6 @@ describe('gemm = matvec per token, bit for bit', () => {
             want.push(h.f32(mvPtr, nOut));
           }
           const outStride = 4 * nOut + 20;
-          const scratch = h.alloc(GEMM_SCRATCH_BYTES);
           // the prepared GEMM (decode-path preparation of every token, weight-kernels.ts `prepared.gemm`)
           const prepared = row.prepared;
           if (prepared?.gemm) {
@@ -87,31 +88,59 @@ describe('gemm = matvec per token, bit for bit', () => {
             for (let t = 0; t < nTokMax; t++) assert.equal(h.k[prepared.prepare](xw + t * stride, xPtr + t * xStride, nIn), 1);
             for (const nTok of N_TOK) {
               const outPtr = h.alloc(nTok * outStride);
-              h.k[prepared.gemm](outPtr, wPtr, xw, 0, nOut, nIn, nTok, outStride, stride, scratch);
+              h.k[prepared.gemm](outPtr, wPtr, xw, 0, nOut, nIn, nTok, outStride, stride);
               for (let t = 0; t < nTok; t++) bitsEqual(h.f32(outPtr + t * outStride, nOut), want[t], `${prepared.gemm} ${nOut}×${nIn}, ${nTok} tokens, token ${t}`);
               if (nOut > 2) {
                 const part = h.alloc(nTok * outStride);
-                h.k[prepared.gemm](part, wPtr, xw, 1, nOut - 1, nIn, nTok, outStride, stride, scratch);
+                h.k[prepared.gemm](part, wPtr, xw, 1, nOut - 1, nIn, nTok, outStride, stride);
                 for (let t = 0; t < nTok; t++) bitsEqual(h.f32(part + t * outStride, nOut).subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${prepared.gemm} rows [1, ${nOut - 1})`);
               }
             }
           }
-          for (const nTok of N_TOK) {
-            for (const scratchPtr of [0, scratch]) {
-              const label = `${row.gemm} ${nOut}×${nIn}, ${nTok} tokens, ${scratchPtr ? 'with' : 'without'} scratch`;
+          // the GEMM on planes (weight-kernels.ts `planes`): x of the chunk prepared once
+          const planesGemm = row.planes;
+          if (planesGemm) {
+            for (const nTok of nToks) {
+              const bytes = PLANES_BYTES(nIn, nTok);
+              assert.equal(h.k.planes_bytes(nIn, nTok), bytes, 'PLANES_BYTES = planes_bytes');
+              const planes = h.alloc(bytes + 64);
+              const guard = h.bytes(planes + bytes, 64);
+              const ok = h.k.prepare_planes_f32(planes, xPtr, nIn, nTok, xStride);
+              assert.equal(ok, nIn % 16 === 0 && nTok >= 4 ? 1 : 0, `prepare_planes_f32 nIn ${nIn}, ${nTok} tokens`);
+              if (ok === 0) continue;
+              const label: string = `${planesGemm} ${nOut}×${nIn}, ${nTok} tokens`;
               const outPtr = h.alloc(nTok * outStride);
-              h.k[row.gemm](outPtr, wPtr, xPtr, 0, nOut, nIn, nTok, outStride, xStride, scratchPtr);
+              h.k[planesGemm](outPtr, wPtr, planes, 0, nOut, nIn, nTok, outStride, 0);
               for (let t = 0; t < nTok; t++) bitsEqual(h.f32(outPtr + t * outStride, nOut), want[t], `${label}, token ${t}`);
               if (nOut > 2) {
-                // rows [1, nOut − 1): the same bits; rows 0 and nOut − 1 keep the sentinel
-                const part = h.alloc(nTok * outStride);
+                const part = h.alloc((nTok + 1) * outStride);
                 const sentinel = h.f32(part, 1)[0];
-                h.k[row.gemm](part, wPtr, xPtr, 1, nOut - 1, nIn, nTok, outStride, xStride, scratchPtr);
+                h.k[planesGemm](part, wPtr, planes, 1, nOut - 1, nIn, nTok, outStride, 0);
                 for (let t = 0; t < nTok; t++) {
                   const got = h.f32(part + t * outStride, nOut);
-                  bitsEqual(got.subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${row.gemm} rows [1, ${nOut - 1}), token ${t}`);
-                  assert.ok(Object.is(got[0], sentinel) && Object.is(got[nOut - 1], sentinel), `${row.gemm}: rows outside the range untouched`);
+                  bitsEqual(got.subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${label} rows [1, ${nOut - 1}), token ${t}`);
+                  assert.ok(Object.is(got[0], sentinel) && Object.is(got[nOut - 1], sentinel), `${label}: rows outside the range untouched`);
                 }
+                // no token past nTok is written (the last quad's missing lanes)
+                assert.ok(h.f32(part + nTok * outStride, nOut).every((v) => Object.is(v, sentinel)), `${label}: nothing written past token ${nTok - 1}`);
+              }
+              assert.deepEqual(h.bytes(planes + bytes, 64), guard, `${label}: nothing written past PLANES_BYTES`);
+            }
+          }
+          for (const nTok of N_TOK) {
+            const label = `${row.gemm} ${nOut}×${nIn}, ${nTok} tokens`;
+            const outPtr = h.alloc(nTok * outStride);
+            h.k[row.gemm](outPtr, wPtr, xPtr, 0, nOut, nIn, nTok, outStride, xStride);
+            for (let t = 0; t < nTok; t++) bitsEqual(h.f32(outPtr + t * outStride, nOut), want[t], `${label}, token ${t}`);
+            if (nOut > 2) {
+              // rows [1, nOut − 1): the same bits; rows 0 and nOut − 1 keep the sentinel
+              const part = h.alloc(nTok * outStride);
+              const sentinel = h.f32(part, 1)[0];
+              h.k[row.gemm](part, wPtr, xPtr, 1, nOut - 1, nIn, nTok, outStride, xStride);
+              for (let t = 0; t < nTok; t++) {
+                const got = h.f32(part + t * outStride, nOut);
+                bitsEqual(got.subarray(1, nOut - 1), want[t].subarray(1, nOut - 1), `${row.gemm} rows [1, ${nOut - 1}), token ${t}`);
+                assert.ok(Object.is(got[0], sentinel) && Object.is(got[nOut - 1], sentinel), `${row.gemm}: rows outside the range untouched`);
               }
             }
           }
@@ -119,29 +148,6 @@ describe('gemm = matvec per token, bit for bit', () => {
       }
     });
   }
-});
-
-describe('gemm scratch', () => {
-  test('gemm_f16_f32 never writes past GEMM_SCRATCH_BYTES: rows wider than it take the unscratched path', () => {
-    const rand = mulberry32(3);
-    for (const nIn of [4096, 4097, 5120]) {
-      h.reset();
-      const nOut = 3;
-      const nTok = 5;
-      const wPtr = h.put(encodeAs('F16', Float32Array.from({ length: nOut * nIn }, () => 2 * rand() - 1)));
-      const xPtr = h.put(Float32Array.from({ length: nTok * nIn }, () => 2 * rand() - 1));
-      const scratch = h.alloc(GEMM_SCRATCH_BYTES + 64);
-      const after = h.bytes(scratch + GEMM_SCRATCH_BYTES, 64);
-      const outPtr = h.alloc(4 * nOut * nTok);
-      h.k.gemm_f16_f32(outPtr, wPtr, xPtr, 0, nOut, nIn, nTok, 4 * nOut, 4 * nIn, scratch);
-      assert.deepEqual(h.bytes(scratch + GEMM_SCRATCH_BYTES, 64), after, `nIn ${nIn}: bytes after the scratch untouched`);
-      const mv = h.alloc(4 * nOut);
-      for (let t = 0; t < nTok; t++) {
-        h.k.matvec_f16_f32(mv, wPtr, xPtr + 4 * nIn * t, 0, nOut, nIn);
-        bitsEqual(h.f32(outPtr + 4 * nOut * t, nOut), h.f32(mv, nOut), `nIn ${nIn}, token ${t}`);
-      }
-    }
-  });
 });
 
 describe('ssm_dt_softplus_f32: dt_proj as a GEMM, then bias + softplus', () => {
@@ -168,7 +174,7 @@ describe('ssm_dt_softplus_f32: dt_proj as a GEMM, then bias + softplus', () => {
         else new Uint8Array(h.memory.buffer, xPtr + t * xRowBytes, 4 * dtRank).set(new Uint8Array(x.buffer));
       }
       const dtPtr = h.alloc(4 * nTok * dInner);
-      h.k[row.gemm](dtPtr, wPtr, xPtr, 0, dInner, dtRank, nTok, 4 * dInner, xRowBytes, h.alloc(GEMM_SCRATCH_BYTES));
+      h.k[row.gemm](dtPtr, wPtr, xPtr, 0, dInner, dtRank, nTok, 4 * dInner, xRowBytes);
       for (let t = 0; t < nTok; t++) {
         h.k.ssm_dt_softplus_f32(dtPtr + 4 * dInner * t, biasPtr, 0, 20);
         h.k.ssm_dt_softplus_f32(dtPtr + 4 * dInner * t, biasPtr, 20, dInner);
