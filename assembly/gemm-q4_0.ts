@@ -6,7 +6,7 @@
  * nIn % 32 == 0.
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite, fold2_i32x4 } from './common';
-import { dot_q4_0_q8_0, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
+import { dot_q4_0_q8_0, q4_row, q4_step, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES } from './quantize-q8_0';
 import { q8_block_lanes_x } from './gemm-q8_0';
 import { gemm_block_rows } from './gemm-common';
@@ -50,13 +50,13 @@ export function store_tokens4(o: usize, os: usize, a01: v128, a23: v128): void {
 }
 
 @inline
-function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, nBlocks: i32): void {
+function dot4_q4_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, nBlocks: i32, step: usize): void {
   let a01 = f32x4.splat(0);
   let a23 = f32x4.splat(0);
   const mask = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   for (let b = 0; b < nBlocks; b++) {
-    const w = wPtr + <usize>b * Q4_0_BLOCK_BYTES;
+    const w = wPtr + <usize>b * step;
     const xb = x + <usize>b * Q8_0_BLOCK_BYTES;
     const q = v128.load(w, 2);
     const q0 = i8x16.sub(v128.and(q, mask), eight); // weights 0..15
@@ -76,6 +76,23 @@ export function gemm_q4_0_q8_0(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xStrideBytes: i32,
 ): void {
+  gemm_q4_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, false);
+}
+
+/** gemm_q4_0_q8_0 on Q4_0X2 weights (matvec-q4_0.ts): the same bits. */
+export function gemm_q4_0x2_q8_0(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32,
+): void {
+  gemm_q4_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, true);
+}
+
+@inline
+function gemm_q4_0(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32, paired: bool,
+): void {
+  const step = q4_step(paired);
   const nBlocks = nIn / QK4_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
   const os = <usize>outStrideBytes;
@@ -87,12 +104,12 @@ export function gemm_q4_0_q8_0(
     for (; t + 4 <= nTok; t += 4) {
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) dot4_q4_0_q8_0(out0 + (<usize>r << 2), os, wPtr + <usize>r * rowBytes, x0, xs, nBlocks);
+      for (let r = r0; r < r1; r++) dot4_q4_0_q8_0(out0 + (<usize>r << 2), os, q4_row(wPtr, r, rowBytes, paired), x0, xs, nBlocks, step);
     }
     for (; t < nTok; t++) {
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, x0, nBlocks));
+      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q4_0_q8_0(q4_row(wPtr, r, rowBytes, paired), x0, nBlocks, step));
     }
   }
 }

@@ -11,7 +11,7 @@
 import { f16_to_f32_finite, hsum_f32x4 } from './common';
 import { gemm_block_rows } from './gemm-common';
 import { block2_fma, fold4_d01, fold4_d23, store_tokens4 } from './gemm-q4_0';
-import { dot_q4_0_widened, Q4_0_BLOCK_BYTES, q4_scale_bits } from './matvec-q4_0';
+import { dot_q4_0_widened, q4_row, q4_scale_bits, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { dot_q8_0_widened } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
@@ -37,11 +37,11 @@ function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128
 @inline
 function gemm_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, q4: bool,
+  outStrideBytes: i32, xwStrideBytes: i32, q4: bool, paired: bool,
 ): void {
-  const blockBytes = <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
   const nBlocks = nIn / QK8_0;
-  const rowBytes = <usize>nBlocks * blockBytes;
+  const rowBytes = <usize>nBlocks * <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
+  const step = q4 ? q4_step(paired) : <usize>Q8_0_BLOCK_BYTES; // from a block of a row to its next
   const sums = <usize>nBlocks << 6; // Q4_0 only
   const scales = q4 ? sums + (<usize>nBlocks << 4) : sums;
   const os = <usize>outStrideBytes;
@@ -55,13 +55,13 @@ function gemm_widened(
       const x0 = xwPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
-        const wr = wPtr + <usize>r * rowBytes;
+        const wr = q4 ? q4_row(wPtr, r, rowBytes, paired) : wPtr + <usize>r * rowBytes;
         let a0 = f32x4.splat(0); // Q8_0: tokens t..t+3; Q4_0: a0 the halves of t, t+1, a1 of t+2, t+3
         let a1 = f32x4.splat(0);
         let a2 = f32x4.splat(0);
         let a3 = f32x4.splat(0);
         for (let b = 0; b < nBlocks; b++) {
-          const w = wr + <usize>b * blockBytes;
+          const w = wr + <usize>b * step;
           let w0l: v128;
           let w0h: v128;
           let w1l: v128;
@@ -124,8 +124,7 @@ function gemm_widened(
       const x0 = xwPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
-        const w = wPtr + <usize>r * rowBytes;
-        store<f32>(out0 + (<usize>r << 2), q4 ? dot_q4_0_widened(w, x0, nBlocks) : dot_q8_0_widened(w, x0, nBlocks));
+        store<f32>(out0 + (<usize>r << 2), q4 ? dot_q4_0_widened(q4_row(wPtr, r, rowBytes, paired), x0, nBlocks, step) : dot_q8_0_widened(wPtr + <usize>r * rowBytes, x0, nBlocks));
       }
     }
   }
@@ -136,7 +135,7 @@ export function gemm_q8_0_q8_0_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xwStrideBytes: i32,
 ): void {
-  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false);
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false, false);
 }
 
 /** gemm_q4_0_q8_0 on tokens prepared by widen_q8_0_q4_0: the same bits. */
@@ -144,5 +143,13 @@ export function gemm_q4_0_q8_0_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xwStrideBytes: i32,
 ): void {
-  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, true);
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, true, false);
+}
+
+/** gemm_q4_0_q8_0_widened on Q4_0X2 weights (matvec-q4_0.ts): the same bits. */
+export function gemm_q4_0x2_q8_0_widened(
+  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xwStrideBytes: i32,
+): void {
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, true, true);
 }

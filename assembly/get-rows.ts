@@ -4,7 +4,7 @@
  */
 import { f16_to_f32, f16_to_f32_finite } from './common';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
-import { Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
+import { q4_row, q4_step, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 
 export function get_rows_f32(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
   memory.copy(outPtr, wPtr + <usize>row * (<usize>n << 2), <usize>n << 2);
@@ -33,10 +33,21 @@ export function get_rows_q8_0(outPtr: usize, wPtr: usize, row: i32, n: i32): voi
 }
 
 export function get_rows_q4_0(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  get_rows_q4(outPtr, wPtr, row, n, false);
+}
+
+/** get_rows_q4_0 of a Q4_0X2 matrix (matvec-q4_0.ts). */
+export function get_rows_q4_0x2(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  get_rows_q4(outPtr, wPtr, row, n, true);
+}
+
+@inline
+function get_rows_q4(outPtr: usize, wPtr: usize, row: i32, n: i32, paired: bool): void {
   const nBlocks = n / QK4_0;
-  const src = wPtr + <usize>row * <usize>nBlocks * Q4_0_BLOCK_BYTES;
+  const src = q4_row(wPtr, row, <usize>nBlocks * Q4_0_BLOCK_BYTES, paired);
+  const step = q4_step(paired);
   for (let b = 0; b < nBlocks; b++) {
-    const blk = src + <usize>b * Q4_0_BLOCK_BYTES;
+    const blk = src + <usize>b * step;
     const d = f16_to_f32(load<u16>(blk));
     const out = outPtr + (<usize>(b * QK4_0) << 2);
     for (let j = 0; j < QK4_0 / 2; j++) {

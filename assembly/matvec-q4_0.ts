@@ -22,13 +22,54 @@ import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 export const QK4_0: i32 = 32;
 export const Q4_0_BLOCK_BYTES: i32 = 18;
 
+// Q4_0X2: the backend's load-time layout of a Q4_0 matrix with an even number of rows (pair_rows_q4_0): rows
+// 2p and 2p + 1 interleaved block by block — block b of row 2p, then block b of row 2p + 1 — so the decode
+// matvec, which computes two rows per pass, reads one stream instead of two. The same blocks, the same
+// kernels with the `paired` flag (a constant of each export): the same bits. (ggml repacks Q4_0 the same way for
+// its ARM/AVX kernels, four or eight rows at a time: block_q4_0x4.)
+// Measured before adopting it: the two-row matvec read rows of 864 bytes (nIn 1536, out_proj) at 8–10 GMAC/s
+// against 12–13 for rows of 432, from DRAM; interleaved, 12.7.
+
+/** The first block of row r (rows of rowBytes): plain, or in the row pairs of Q4_0X2. */
 @inline
-export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
+export function q4_row(wPtr: usize, r: i32, rowBytes: usize, paired: bool): usize {
+  return paired ? wPtr + <usize>(r & ~1) * rowBytes + <usize>((r & 1) * Q4_0_BLOCK_BYTES) : wPtr + <usize>r * rowBytes;
+}
+
+/** Bytes from a block of a row to the row's next block. */
+@inline
+export function q4_step(paired: bool): usize {
+  return paired ? <usize>(2 * Q4_0_BLOCK_BYTES) : <usize>Q4_0_BLOCK_BYTES;
+}
+
+/**
+ * A Q4_0 matrix (nRows × nBlocks blocks, nRows even) at ptr → Q4_0X2 in place, through tmp (2 rows' bytes).
+ * Returns 1, or 0 (untouched) for an odd number of rows.
+ */
+export function pair_rows_q4_0(ptr: usize, nRows: i32, nBlocks: i32, tmp: usize): i32 {
+  if ((nRows & 1) != 0) return 0;
+  const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
+  for (let r = 0; r < nRows; r += 2) {
+    const pair = ptr + <usize>r * rowBytes;
+    memory.copy(tmp, pair, 2 * rowBytes);
+    for (let b = 0; b < nBlocks; b++) {
+      const src = tmp + <usize>b * Q4_0_BLOCK_BYTES;
+      const dst = pair + <usize>b * (2 * Q4_0_BLOCK_BYTES);
+      memory.copy(dst, src, Q4_0_BLOCK_BYTES);
+      memory.copy(dst + Q4_0_BLOCK_BYTES, src + rowBytes, Q4_0_BLOCK_BYTES);
+    }
+  }
+  return 1;
+}
+
+/** One row (its first block at wPtr, `step` bytes between blocks) against Q8_0 x. */
+@inline
+export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32, step: usize = Q4_0_BLOCK_BYTES): f32 {
   let acc = f32x4.splat(0); // lanes 0, 1: the two halves
   const mask = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   for (let b = 0; b < nBlocks; b++) {
-    const w = wPtr + <usize>b * Q4_0_BLOCK_BYTES;
+    const w = wPtr + <usize>b * step;
     const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
     const q = v128.load(w, 2);
     const w0 = i8x16.sub(v128.and(q, mask), eight); // weights 0..15
@@ -55,9 +96,19 @@ export function dot_q4_0_q8_0(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
  * (an x scale that is an F16 inf/NaN) and the reference its bits are tested against.
  */
 export function matvec_q4_0_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  matvec_q4_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, false);
+}
+
+/** matvec_q4_0_q8_0 on Q4_0X2 weights: the same bits. */
+export function matvec_q4_0x2_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  matvec_q4_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, true);
+}
+
+@inline
+function matvec_q4_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, paired: bool): void {
   const nBlocks = nIn / QK4_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
-  for (let r = rowStart; r < rowEnd; r++) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(wPtr + <usize>r * rowBytes, xPtr, nBlocks));
+  for (let r = rowStart; r < rowEnd; r++) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_q8_0(q4_row(wPtr, r, rowBytes, paired), xPtr, nBlocks, q4_step(paired)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -143,14 +194,14 @@ export function q4_scale_bits4(h: v128): v128 {
   return v128.and(i32x4.shl(h, 13), i32x4.splat(0x8fffe000));
 }
 
-/** One Q4_0 row against x prepared by widen_q8_0_q4_0: dot_q4_0_q8_0's bits. */
+/** One Q4_0 row (blocks `step` bytes apart) against x prepared by widen_q8_0_q4_0: dot_q4_0_q8_0's bits. */
 @inline
-export function dot_q4_0_widened(wa: usize, xwPtr: usize, nBlocks: i32): f32 {
+export function dot_q4_0_widened(wa: usize, xwPtr: usize, nBlocks: i32, step: usize = Q4_0_BLOCK_BYTES): f32 {
   const sums = xwPtr + (<usize>nBlocks << 6);
   const scales = sums + (<usize>nBlocks << 4);
   let acc = f32x4.splat(0); // lanes 0, 1: the two halves
   for (let b = 0; b < nBlocks; b++) {
-    const w = wa + <usize>b * Q4_0_BLOCK_BYTES;
+    const w = wa + <usize>b * step;
     const x = xwPtr + (<usize>b << 6);
     const s = q4_block_lanes_widened(w, v128.load(x), v128.load(x, 16), v128.load(x, 32), v128.load(x, 48), v128.load(sums + (<usize>b << 4)));
     const d = q4_scale_bits(w) * load<f32>(scales + (<usize>b << 2));
@@ -164,13 +215,31 @@ export function dot_q4_0_widened(wa: usize, xwPtr: usize, nBlocks: i32): f32 {
  * into one i32x4 [r h0, r' h0, r h1, r' h1], one convert, one multiply by [d, d', d, d'] and one add per block.
  */
 export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  matvec_q4_0_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, false);
+}
+
+/** matvec_q4_0_q8_0_widened on Q4_0X2 weights (a row pair is one stream): the same bits. */
+export function matvec_q4_0x2_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
+  matvec_q4_0_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, true);
+}
+
+@inline
+function matvec_q4_0_widened(outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, paired: bool): void {
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
   const sums = xwPtr + (<usize>nBlocks << 6);
   const scales = sums + (<usize>nBlocks << 4);
+  // the second row of a pass: the next row, or (Q4_0X2, from an even row) the next block
+  const second = paired ? <usize>Q4_0_BLOCK_BYTES : rowBytes;
+  const step = q4_step(paired);
   let r = rowStart;
+  if (paired && (r & 1) != 0 && r < rowEnd) {
+    // a range that starts inside a pair: its odd row alone, then whole pairs
+    store<f32>(outPtr + (<usize>r << 2), dot_q4_0_widened(q4_row(wPtr, r, rowBytes, true), xwPtr, nBlocks, step));
+    r++;
+  }
   for (; r + 2 <= rowEnd; r += 2) {
-    let w = wPtr + <usize>r * rowBytes;
+    let w = q4_row(wPtr, r, rowBytes, paired);
     let xw = xwPtr;
     let acc = f32x4.splat(0);
     for (let xsp = sums; xsp < scales; xsp += 16) {
@@ -179,18 +248,18 @@ export function matvec_q4_0_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: usiz
       const x2 = v128.load(xw, 32);
       const x3 = v128.load(xw, 48);
       const xs = v128.load(xsp);
-      const u = fold2_i32x4(q4_block_lanes_widened(w, x0, x1, x2, x3, xs), q4_block_lanes_widened(w + rowBytes, x0, x1, x2, x3, xs));
+      const u = fold2_i32x4(q4_block_lanes_widened(w, x0, x1, x2, x3, xs), q4_block_lanes_widened(w + second, x0, x1, x2, x3, xs));
       let h = v128.load16_splat(w);
-      h = v128.load16_lane(w + rowBytes, h, 1);
-      h = v128.load16_lane(w + rowBytes, h, 3);
+      h = v128.load16_lane(w + second, h, 1);
+      h = v128.load16_lane(w + second, h, 3);
       const d = f32x4.mul(q4_scale_bits4(i32x4.extend_low_i16x8_s(h)), v128.load32_splat(scales + ((xsp - sums) >> 2)));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(u), d));
-      w += Q4_0_BLOCK_BYTES;
+      w += step;
       xw += 64;
     }
     const o = f32x4.add(acc, v128.shuffle<i32>(acc, acc, 2, 3, 2, 3));
     store<f32>(outPtr + (<usize>r << 2), f32x4.extract_lane(o, 0));
     store<f32>(outPtr + (<usize>r << 2) + 4, f32x4.extract_lane(o, 1));
   }
-  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_widened(wPtr + <usize>r * rowBytes, xwPtr, nBlocks));
+  if (r < rowEnd) store<f32>(outPtr + (<usize>r << 2), dot_q4_0_widened(q4_row(wPtr, r, rowBytes, paired), xwPtr, nBlocks, step));
 }

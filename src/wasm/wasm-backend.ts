@@ -57,6 +57,12 @@ export interface WasmBackendOptions {
    * subnormals for x86 to multiply slowly (default true; false keeps them F16, for comparisons).
    */
   recodeF16?: boolean;
+  /**
+   * Interleave the row pairs of Q4_0 matrices with an even number of rows at load (Q4_0X2,
+   * pair-rows-q4_0.ts): the same results, one stream per two rows in the decode matvec (default true; false
+   * keeps them Q4_0, for comparisons).
+   */
+  pairQ4_0?: boolean;
 }
 
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
@@ -247,8 +253,16 @@ export class WasmBackend implements ForwardBackend {
     const pool = nThreads === 1 ? undefined : await KernelPool.create({
       module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
     });
+    // the load-time forms; pair_rows_q4_0 moves a row pair through the xz scratch (not in use yet)
+    const xzBytes = 4 * nChunk * 2 * c.dInner;
+    const relayout = (m: WasmMatrix): WasmWeightType => {
+      if (m.type === 'F16' && opts.recodeF16 !== false && kernels.recode_f16_f16r(m.ptr, m.nRows * m.nIn) === 1) return 'F16R';
+      const nBlocks = m.nIn / 32;
+      if (m.type === 'Q4_0' && opts.pairQ4_0 !== false && 2 * nBlocks * 18 <= xzBytes && kernels.pair_rows_q4_0(m.ptr, m.nRows, nBlocks, s.xz) === 1) return 'Q4_0X2';
+      return m.type;
+    };
     try {
-      await planned.fill(memory, opts.onTensor, opts.recodeF16 === false ? undefined : kernels.recode_f16_f16r);
+      await planned.fill(memory, opts.onTensor, relayout);
     } catch (e) {
       await pool?.dispose();
       throw e;
@@ -256,7 +270,7 @@ export class WasmBackend implements ForwardBackend {
     return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, runner, pool);
   }
 
-  /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or F16R). */
+  /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or a load-time form: F16R, Q4_0X2). */
   matrixTypes(): Record<string, WasmWeightType> {
     const out: Record<string, WasmWeightType> = {};
     for (const m of weightMatrices({ tokenEmbd: this.tokenEmbd, output: this.output, layers: this.layers })) out[m.name] = m.type;

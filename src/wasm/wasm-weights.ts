@@ -1,8 +1,10 @@
 /**
  * Places a model's weights in the arena. Matrices (embedding, lm_head, in_proj, x_proj, dt_proj, out_proj)
  * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K, TQ1_0, TQ2_0: bytes copied as
- * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32. An F16
- * matrix is re-encoded as F16R once read when its values allow (f16r.ts: the same values, faster kernels).
+ * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32. Once
+ * read, a matrix may take one of the backend's load-time forms (the `relayout` callback of fill): F16 → F16R
+ * when its values allow (f16r.ts), Q4_0 → Q4_0X2 when its rows pair (pair-rows-q4_0.ts) — the same values,
+ * faster kernels.
  * Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
  */
 import { dequantize } from '../ggml/dequantize.js';
@@ -16,7 +18,7 @@ import { isWasmWeightType, WEIGHT_KERNELS, type WasmWeightType } from './weight-
 /** A weight matrix (nRows, nIn) in wasm memory. */
 export interface WasmMatrix {
   readonly name: string;
-  /** Final once `fill` has run (F16 may become F16R). */
+  /** Final once `fill` has run (F16 may become F16R, Q4_0 Q4_0X2). */
   readonly type: WasmWeightType;
   readonly ptr: number;
   readonly nRows: number;
@@ -59,18 +61,22 @@ interface Placement {
   /** 'copy': bytes as in the file; 'F32': decoded to F32. */
   readonly as: 'copy' | 'F32';
   /** The matrix placed, when the tensor is one (its type may change at fill). */
-  readonly matrix?: { type: WasmWeightType };
+  readonly matrix?: WasmMatrix & { type: WasmWeightType };
 }
+
+/** A matrix in wasm memory → its type from now on (see PlannedWeights.fill). */
+export type Relayout = (m: WasmMatrix) => WasmWeightType;
 
 export interface PlannedWeights {
   readonly weights: WasmWeights;
   /** Bytes the 2-D weights (matrices) take in the arena: what another weight type would change. */
   readonly matrixBytes: number;
   /**
-   * Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). With
-   * `recodeF16` (the kernel recode_f16_f16r), each F16 matrix it accepts becomes F16R.
+   * Copies every tensor into `memory` (reads the file; one tensor in JS memory at a time). `relayout` is
+   * shown each matrix kept as it is, once in memory, and returns its type from then on (its own, or a
+   * load-time form it converted it to in place).
    */
-  fill(memory: WasmMemory, onTensor?: (name: string) => void, recodeF16?: (ptr: number, n: number) => number): Promise<void>;
+  fill(memory: WasmMemory, onTensor?: (name: string) => void, relayout?: Relayout): Promise<void>;
 }
 
 export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
@@ -98,7 +104,7 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
     const nBytes = keep ? t.nBytes : 4 * nRows * nIn;
     const ptr = arena.alloc(`weights.${name}`, nBytes);
     matrixBytes += nBytes;
-    const m = { name, type, ptr, nRows, nIn };
+    const m: { -readonly [K in keyof WasmMatrix]: WasmMatrix[K] } = { name, type, ptr, nRows, nIn };
     placements.push({ tensor: t, ptr, as: keep ? 'copy' : 'F32', matrix: m });
     return m;
   };
@@ -128,14 +134,14 @@ export function planWeights(arena: WasmArena, file: ModelFile): PlannedWeights {
   return {
     weights: { tokenEmbd, outputNorm, output, layers },
     matrixBytes,
-    async fill(memory, onTensor, recodeF16) {
+    async fill(memory, onTensor, relayout) {
       for (const { tensor: t, ptr, as, matrix } of placements) {
         if (as === 'copy') {
           // Straight from the file into WASM memory where the format allows (GGUF, safetensors): no JS copy.
           const view = new Uint8Array(memory.buffer, ptr, t.nBytes);
           const bytes = await t.read(view);
           if (bytes !== view) view.set(bytes);
-          if (matrix?.type === 'F16' && recodeF16 && recodeF16(ptr, numElements(t.shape)) === 1) matrix.type = 'F16R';
+          if (matrix && relayout) matrix.type = relayout(matrix);
         } else {
           new Float32Array(memory.buffer, ptr, numElements(t.shape)).set(dequantize(await t.read(), t.type, numElements(t.shape)));
         }

@@ -6,10 +6,10 @@
 import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel, PrepareKernel } from './kernel-module.js';
 
 /**
- * The ggml types kept as they are in the file, and F16R: the backend's re-encoding of an F16 matrix (f16r.ts),
- * never a file's type.
+ * The ggml types kept as they are in the file, and the backend's load-time forms of two of them, never a
+ * file's type: F16R (an F16 matrix re-encoded, f16r.ts) and Q4_0X2 (a Q4_0 matrix in row pairs, pair-rows-q4_0.ts).
  */
-export type WasmWeightType = FileWeightType | 'F16R';
+export type WasmWeightType = FileWeightType | 'F16R' | 'Q4_0X2';
 /** The types a file's matrices are kept in as they are. */
 export type FileWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
 
@@ -78,9 +78,18 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
     activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: 'gemm_f16r_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
     prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
+  // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (pair-rows-q4_0.ts): the Q4_0
+  // kernels' bits, one stream per two rows in the decode matvec.
+  Q4_0X2: {
+    activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2',
+    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: (n) => (n / 32) * 84 },
+  },
 });
 
-/** A file's tensor type that the backend keeps as it is (F16R is made here, never read). */
+/** The load-time forms (never a file's type). */
+const BACKEND_FORMS: ReadonlySet<string> = new Set<WasmWeightType>(['F16R', 'Q4_0X2']);
+
+/** A file's tensor type that the backend keeps as it is (F16R and Q4_0X2 are made here, never read). */
 export function isWasmWeightType(name: string): name is FileWeightType {
-  return name !== 'F16R' && Object.hasOwn(WEIGHT_KERNELS, name);
+  return !BACKEND_FORMS.has(name) && Object.hasOwn(WEIGHT_KERNELS, name);
 }

@@ -22,6 +22,7 @@ const N_IN: Record<WasmWeightType, number[]> = {
   F16R: [1, 3, 16, 17, 20, 33, 48, 100],
   Q8_0: [32, 96, 160],
   Q4_0: [32, 96, 160],
+  Q4_0X2: [32, 96, 160],
   Q4_K: [256, 512],
   Q6_K: [256, 512],
   TQ1_0: [256, 512],
@@ -58,7 +59,7 @@ describe('gemm = matvec per token, bit for bit', () => {
         for (const nOut of N_OUT) {
           h.reset();
           const w = Float32Array.from({ length: nOut * nIn }, () => 2 * rand() - 1);
-          const wPtr = h.put(encodeAs(type, w));
+          const wPtr = h.put(encodeAs(type, w, nIn));
           const nToks = row.planes ? N_TOK_PLANES : N_TOK;
           const nTokMax = Math.max(...nToks);
           // token-major activations with a padded stride; for the quantized types, Q8_0 rows
@@ -161,7 +162,7 @@ describe('ssm_dt_softplus_f32: dt_proj as a GEMM, then bias + softplus', () => {
       const dInner = 37;
       const nTok = 5;
       h.reset();
-      const wPtr = h.put(encodeAs(type, Float32Array.from({ length: dInner * dtRank }, () => 2 * rand() - 1)));
+      const wPtr = h.put(encodeAs(type, Float32Array.from({ length: dInner * dtRank }, () => 2 * rand() - 1), dtRank));
       // biases that push some sums past the softplus threshold (20) and some far below
       const bias = Float32Array.from({ length: dInner }, (_, i) => (i % 7 === 0 ? 25 : i % 7 === 1 ? -30 : 2 * rand() - 1));
       const biasPtr = h.put(bias);

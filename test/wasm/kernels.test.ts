@@ -24,6 +24,7 @@ const N_IN: Record<WasmWeightType, number[]> = {
   F16R: [1, 2, 3, 4, 5, 7, 15, 16, 17, 20, 31, 33, 100, 257],
   Q8_0: [32, 64, 96, 160, 544],
   Q4_0: [32, 64, 96, 160, 544],
+  Q4_0X2: [32, 64, 96, 160, 544],
   Q4_K: [256, 512, 768, 1024],
   Q6_K: [256, 512, 768, 1024],
   TQ1_0: [256, 512, 768, 1024],
@@ -93,9 +94,9 @@ describe('matvec', () => {
           const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
           if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= LARGE(type); // a row with large weights
           if (HALF_TYPES.includes(type)) wF32[0] = 3e-7; // an F16 subnormal
-          const wBytes = encodeAs(type, wF32);
+          const wBytes = encodeAs(type, wF32, nIn);
           const x = randomF32(rand, nIn, { scale: 2, zeroBlock: true });
-          const oracle = matvecOracle(decodeAs(type, wBytes, nOut * nIn), effectiveActivation(type, x), nOut, nIn);
+          const oracle = matvecOracle(decodeAs(type, wBytes, nOut * nIn, nIn), effectiveActivation(type, x), nOut, nIn);
           const wPtr = h.put(wBytes);
           const xPtr = h.put(x);
           const inPtr = QUANTIZED(type) ? quantizeInput(type, xPtr, nIn) : xPtr;
@@ -155,7 +156,7 @@ describe('prepared matvecs (decode path): the bits of the plain kernel', () => {
           const wF32 = randomF32(rand, nOut * nIn, { zeroBlock: true });
           if (nOut > 1) for (let i = 0; i < nIn; i++) wF32[nIn + i] *= LARGE(type);
           if (HALF_TYPES.includes(type)) wF32[0] = 3e-7; // an F16 subnormal
-          const wPtr = h.put(encodeAs(type, wF32));
+          const wPtr = h.put(encodeAs(type, wF32, nIn));
           const xPtr = h.put(randomF32(rand, nIn, { scale: 2, zeroBlock: true }));
           const inPtr = QUANTIZED(type) ? quantizeInput(type, xPtr, nIn) : xPtr;
           const plain = h.alloc(4 * nOut);
@@ -296,8 +297,8 @@ describe('get_rows', () => {
       for (const n of Q8_K_INPUT(type) ? [256, 512] : QUANTIZED(type) ? [32, 96] : [1, 7, 64]) {
         h.reset();
         const nRows = 5;
-        const bytes = encodeAs(type, randomF32(rand, nRows * n, { scale: 4 }));
-        const all = decodeAs(type, bytes, nRows * n);
+        const bytes = encodeAs(type, randomF32(rand, nRows * n, { scale: 4 }), n);
+        const all = decodeAs(type, bytes, nRows * n, n);
         const wPtr = h.put(bytes);
         const outPtr = h.alloc(4 * n);
         for (const row of [0, 3, nRows - 1]) {
@@ -448,13 +449,13 @@ describe('Mamba step kernels', () => {
       for (const dtRank of QUANTIZED(type) ? [32, 64] : [1, 3, 4, 17, 48]) {
         h.reset();
         const dInner = 9;
-        const wBytes = encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 }));
+        const wBytes = encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 }), dtRank);
         const x = randomF32(rand, dtRank, { scale: 2 });
         const bias = randomF32(rand, dInner, { scale: 3 });
         bias[0] = 25; // above the threshold: softplus(s) = s
         bias[1] = -30; // far below: log1p(exp(s)) tiny
         bias[2] = 20; // around the threshold
-        const o = dtProjOracle(decodeAs(type, wBytes, dInner * dtRank), effectiveActivation(type, x), bias, dInner, dtRank);
+        const o = dtProjOracle(decodeAs(type, wBytes, dInner * dtRank, dtRank), effectiveActivation(type, x), bias, dInner, dtRank);
         const wPtr = h.put(wBytes);
         const xPtr = h.put(x);
         let inPtr = xPtr;
@@ -485,7 +486,7 @@ describe('Mamba step kernels', () => {
       for (const dtRank of [1, 3, 4, 16, 17, 48, 52]) {
         for (const dInner of [1, 4, 9, 13]) {
           h.reset();
-          const wPtr = h.put(encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 })));
+          const wPtr = h.put(encodeAs(type, randomF32(rand, dInner * dtRank, { scale: 0.5 }), dtRank));
           const xPtr = h.put(randomF32(rand, dtRank, { scale: 2 }));
           const bias = randomF32(rand, dInner, { scale: 3 });
           bias[0] = 25;

@@ -30,10 +30,12 @@ export const KERNEL_TOLERANCES = {
   // exact i32 block sums scaled in f32, vs f64 on the same dequantized bytes (x = dequant(quant(x))).
   matvec_q8_0_q8_0: F32_REDUCTION,
   matvec_q4_0_q8_0: F32_REDUCTION,
+  matvec_q4_0x2_q8_0: F32_REDUCTION,
   // The prepared twins (decode path): bit-equal to the plain kernel on the same x (kernels.test.ts).
   matvec_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   matvec_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
   matvec_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  matvec_q4_0x2_q8_0_widened: { metric: 'exact', tol: 0 },
   // Q8_K activations (256-blocks): exact i32 super-block sums, one f32 scale-and-add per block; also bit-equal
   // to ggml's formula computed in TS (kernel-oracles.ts ggmlDotQ8_K). Measured: Q4_K 1.4e-8, Q6_K 9.9e-9,
   // TQ1_0 1.2e-8, TQ2_0 1.2e-8.
@@ -51,8 +53,10 @@ export const KERNEL_TOLERANCES = {
   gemm_f16r_f32_planes: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
+  gemm_q4_0x2_q8_0: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  gemm_q4_0x2_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_k_q8_k: { metric: 'exact', tol: 0 },
   gemm_q6_k_q8_k: { metric: 'exact', tol: 0 },
   gemm_tq1_0_q8_k: { metric: 'exact', tol: 0 },
@@ -66,6 +70,7 @@ export const KERNEL_TOLERANCES = {
   get_rows_f16r: { metric: 'exact', tol: 0 },
   get_rows_q8_0: { metric: 'exact', tol: 0 },
   get_rows_q4_0: { metric: 'exact', tol: 0 },
+  get_rows_q4_0x2: { metric: 'exact', tol: 0 },
   get_rows_q4_k: { metric: 'exact', tol: 0 },
   get_rows_q6_k: { metric: 'exact', tol: 0 },
   get_rows_tq1_0: { metric: 'exact', tol: 0 },
@@ -84,6 +89,7 @@ export const KERNEL_TOLERANCES = {
   ssm_dt_proj_softplus_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   ssm_dt_proj_softplus_q8_0_q8_0: F32_REDUCTION,
   ssm_dt_proj_softplus_q4_0_q8_0: F32_REDUCTION,
+  ssm_dt_proj_softplus_q4_0x2_q8_0: F32_REDUCTION,
   // the GEMM path's epilogue: GEMM + ssm_dt_softplus_f32 bit-equal to the fused kernels above.
   ssm_dt_softplus_f32: { metric: 'exact', tol: 0 },
   // exp(dt·A) (≈2 ulp) in the state update, then h·C reduced in f32, D skip, SiLU gate.
