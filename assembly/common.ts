@@ -25,6 +25,42 @@ export function fold_i32x4(v: v128): v128 {
   return i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 2, 3));
 }
 
+/** The four lane totals of four i32x4: [Σa, Σb, Σc, Σd] (exact in i32; any order gives the same sums). */
+@inline
+export function sum4_i32x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+}
+
+/** The total of an i32x4's lanes (exact). */
+@inline
+export function hsum_i32x4(v: v128): i32 {
+  const t = i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  return i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1);
+}
+
+/**
+ * A matrix of nRows rows of nBlocks blocks (blockBytes each) → rows interleaved in groups of `group` in place,
+ * through tmp (group rows' bytes): block b of rows g·group … g·group + group − 1 adjacent. Returns 1, or 0
+ * (untouched) when nRows is not a multiple of group. Q4_0X2 (group 2) and Q8_0X4 (group 4): the backend's
+ * load-time layouts (src/wasm/interleave-rows.ts is the scalar spec).
+ */
+export function interleave_rows(ptr: usize, nRows: i32, nBlocks: i32, blockBytes: i32, group: i32, tmp: usize): i32 {
+  if (nRows % group != 0) return 0;
+  const bb = <usize>blockBytes;
+  const rowBytes = <usize>nBlocks * bb;
+  const g = <usize>group;
+  for (let r = 0; r < nRows; r += group) {
+    const base = ptr + <usize>r * rowBytes;
+    memory.copy(tmp, base, g * rowBytes);
+    for (let b = 0; b < nBlocks; b++) {
+      for (let i: usize = 0; i < g; i++) memory.copy(base + (<usize>b * g + i) * bb, tmp + i * rowBytes + <usize>b * bb, bb);
+    }
+  }
+  return 1;
+}
+
 /** 2^112 as f32: rescales an F16 exponent (bias 15) placed in an F32 (bias 127); exact for subnormals too. */
 const F16_RESCALE: f32 = reinterpret<f32>(0x77800000);
 

@@ -5,21 +5,11 @@
  * [d, d', d, d'] and added to an f32x4 of the two tokens' half sums, so the bits equal matvec_q4_0_q8_0's.
  * nIn % 32 == 0.
  */
-import { f16_to_f32_finite, f16x4_to_f32x4_finite, fold2_i32x4 } from './common';
+import { f16_to_f32_finite, fold2_i32x4 } from './common';
 import { dot_q4_0_q8_0, q4_row, q4_step, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES } from './quantize-q8_0';
-import { q8_block_lanes_x } from './gemm-q8_0';
+import { q8_block_lanes_x, q8_scales4 } from './gemm-q8_0';
 import { gemm_block_rows } from './gemm-common';
-
-/** The F16 scales of four Q8_0 x blocks (at x + t·xs, t = 0..3) as f32x4, exact. */
-@inline
-function q8_scales4(x: usize, xs: usize): v128 {
-  let h = v128.load16_splat(x);
-  h = v128.load16_lane(x + xs, h, 1);
-  h = v128.load16_lane(x + 2 * xs, h, 2);
-  h = v128.load16_lane(x + 3 * xs, h, 3);
-  return f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h));
-}
 
 /** From d = [d_w · d_x,t] (t = 0..3), the scales of tokens 0, 1 as their halves' lanes: [d0, d1, d0, d1]. */
 @inline

@@ -1,12 +1,12 @@
 /**
  * Q8_0 weights × T Q8_0 activation vectors (layout as gemm-f32.ts; token t's blocks at xPtr + t·xStrideBytes).
- * Four tokens share each weight block's load and i8 → i16 widening; each (row, token) is reduced exactly as
- * dot_q8_0_q8_0 (matvec-q8_0.ts): exact i32 block sums, × d_w·d_x in f32 into one f32x4, lanes summed at the
- * end, so the bits equal matvec_q8_0_q8_0's. nIn % 32 == 0. The backend runs the prepared twin on tokens
- * widened once per op (gemm-widened.ts); this one is for callers with plain Q8_0 rows.
+ * Four tokens share each weight block's load and i8 → i16 widening, and their four exact block sums go in one
+ * vector (lanes = tokens), × [d_w · d_x,t], into one f32x4 of the four outputs: each (row, token) is reduced
+ * exactly as dot_q8_0_q8_0 (matvec-q8_0.ts), so the bits equal matvec_q8_0_q8_0's. nIn % 32 == 0. The backend
+ * runs the faster twins (gemm-widened.ts, gemm-planes-q8_0.ts); this one is their reference.
  */
-import { f16_to_f32_finite, hsum_f32x4 } from './common';
-import { dot_q8_0_q8_0 } from './matvec-q8_0';
+import { f16_to_f32_finite, f16x4_to_f32x4_finite, sum4_i32x4 } from './common';
+import { dot_q8_0_q8_0, q8_row, q8_step } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 import { gemm_block_rows } from './gemm-common';
 
@@ -23,21 +23,21 @@ export function q8_block_lanes_x(w0l: v128, w0h: v128, w1l: v128, w1h: v128, x: 
   return i32x4.add(s0, s1);
 }
 
-/** Those lane sums × dw·d_x, added to acc — the body of dot_q8_0_q8_0. */
+/** The F16 scales of four Q8_0 x blocks (at x + t·xs, t = 0..3) as f32x4, exact. */
 @inline
-function q8_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, x: usize): v128 {
-  const d = dw * f16_to_f32_finite(load<u16>(x));
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(q8_block_lanes_x(w0l, w0h, w1l, w1h, x)), f32x4.splat(d)));
+export function q8_scales4(x: usize, xs: usize): v128 {
+  let h = v128.load16_splat(x);
+  h = v128.load16_lane(x + xs, h, 1);
+  h = v128.load16_lane(x + 2 * xs, h, 2);
+  h = v128.load16_lane(x + 3 * xs, h, 3);
+  return f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h));
 }
 
 @inline
-function dot4_q8_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, nBlocks: i32): void {
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
+function dot4_q8_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, nBlocks: i32, step: usize): void {
+  let acc = f32x4.splat(0); // tokens t..t+3
   for (let b = 0; b < nBlocks; b++) {
-    const w = wPtr + <usize>b * Q8_0_BLOCK_BYTES;
+    const w = wPtr + <usize>b * step;
     const xb = x + <usize>b * Q8_0_BLOCK_BYTES;
     const q0 = v128.load(w, 2);
     const q1 = v128.load(w, 18);
@@ -45,24 +45,44 @@ function dot4_q8_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, n
     const w0h = i16x8.extend_high_i8x16_s(q0);
     const w1l = i16x8.extend_low_i8x16_s(q1);
     const w1h = i16x8.extend_high_i8x16_s(q1);
-    const dw = f16_to_f32_finite(load<u16>(w));
-    a0 = q8_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb);
-    a1 = q8_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs);
-    a2 = q8_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs);
-    a3 = q8_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs);
+    const s = sum4_i32x4(
+      q8_block_lanes_x(w0l, w0h, w1l, w1h, xb),
+      q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + xs),
+      q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + 2 * xs),
+      q8_block_lanes_x(w0l, w0h, w1l, w1h, xb + 3 * xs),
+    );
+    const d = f32x4.mul(f32x4.splat(f16_to_f32_finite(load<u16>(w))), q8_scales4(xb, xs));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), d));
   }
-  store<f32>(o, hsum_f32x4(a0));
-  store<f32>(o + os, hsum_f32x4(a1));
-  store<f32>(o + 2 * os, hsum_f32x4(a2));
-  store<f32>(o + 3 * os, hsum_f32x4(a3));
+  store<f32>(o, f32x4.extract_lane(acc, 0));
+  store<f32>(o + os, f32x4.extract_lane(acc, 1));
+  store<f32>(o + 2 * os, f32x4.extract_lane(acc, 2));
+  store<f32>(o + 3 * os, f32x4.extract_lane(acc, 3));
 }
 
 export function gemm_q8_0_q8_0(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xStrideBytes: i32,
 ): void {
+  gemm_q8_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, false);
+}
+
+/** gemm_q8_0_q8_0 on Q8_0X4 weights (matvec-q8_0.ts): the same bits. */
+export function gemm_q8_0x4_q8_0(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32,
+): void {
+  gemm_q8_0(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xStrideBytes, true);
+}
+
+@inline
+function gemm_q8_0(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32, quad: bool,
+): void {
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * Q8_0_BLOCK_BYTES;
+  const step = q8_step(quad);
   const os = <usize>outStrideBytes;
   const xs = <usize>xStrideBytes;
   const block = gemm_block_rows(rowBytes);
@@ -72,12 +92,12 @@ export function gemm_q8_0_q8_0(
     for (; t + 4 <= nTok; t += 4) {
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) dot4_q8_0_q8_0(out0 + (<usize>r << 2), os, wPtr + <usize>r * rowBytes, x0, xs, nBlocks);
+      for (let r = r0; r < r1; r++) dot4_q8_0_q8_0(out0 + (<usize>r << 2), os, q8_row(wPtr, r, rowBytes, quad), x0, xs, nBlocks, step);
     }
     for (; t < nTok; t++) {
       const x0 = xPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
-      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q8_0_q8_0(wPtr + <usize>r * rowBytes, x0, nBlocks));
+      for (let r = r0; r < r1; r++) store<f32>(out0 + (<usize>r << 2), dot_q8_0_q8_0(q8_row(wPtr, r, rowBytes, quad), x0, nBlocks, step));
     }
   }
 }

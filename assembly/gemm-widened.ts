@@ -6,13 +6,14 @@
  * cache-blocked as in gemm-common.ts. Each (row, token) is reduced exactly as the type's plain GEMM and
  * matvec: the same bits. Q8_0 and Q4_0 differ in how a weight block becomes i16 lanes (Q4_0: its nibbles
  * + 8, the 8·Σx subtracted from the i32 lane sums), where the x scales are, and in the accumulation order:
- * Q8_0 one f32x4 of lane sums per token; Q4_0 two tokens' half sums per f32x4 (matvec-q4_0.ts, gemm-q4_0.ts).
+ * Q8_0 the four tokens' block sums in one f32x4 (matvec-q8_0.ts); Q4_0 two tokens' half sums per f32x4
+ * (matvec-q4_0.ts, gemm-q4_0.ts).
  */
-import { f16_to_f32_finite, hsum_f32x4 } from './common';
+import { f16_to_f32_finite, sum4_i32x4 } from './common';
 import { gemm_block_rows } from './gemm-common';
 import { block2_fma, fold4_d01, fold4_d23, store_tokens4 } from './gemm-q4_0';
 import { dot_q4_0_widened, q4_row, q4_scale_bits, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
-import { dot_q8_0_widened } from './matvec-q8_0';
+import { dot_q8_0_widened, q8_row, q8_step } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
 /**
@@ -27,21 +28,16 @@ function widened_block_lanes(w0l: v128, w0h: v128, w1l: v128, w1h: v128, xw: usi
   return q4 ? i32x4.sub(s, v128.load(xs)) : s;
 }
 
-/** Q8_0: acc + those lane sums × dw·d_x (its f32 scale at ds). */
-@inline
-function widened_block_fma(acc: v128, w0l: v128, w0h: v128, w1l: v128, w1h: v128, dw: f32, xw: usize, ds: usize): v128 {
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(widened_block_lanes(w0l, w0h, w1l, w1h, xw, 0, false)), f32x4.splat(dw * load<f32>(ds))));
-}
-
 /** The shared body; `q4` is a constant at each (inlined) call, so each export keeps only its own unpacking. */
 @inline
 function gemm_widened(
   outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, xwStrideBytes: i32, q4: bool, paired: bool,
+  outStrideBytes: i32, xwStrideBytes: i32, q4: bool, grouped: bool,
 ): void {
   const nBlocks = nIn / QK8_0;
   const rowBytes = <usize>nBlocks * <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
-  const step = q4 ? q4_step(paired) : <usize>Q8_0_BLOCK_BYTES; // from a block of a row to its next
+  // row pairs (Q4_0X2) or quads (Q8_0X4) when `grouped`: a row's first block and the bytes to its next
+  const step = q4 ? q4_step(grouped) : q8_step(grouped);
   const sums = <usize>nBlocks << 6; // Q4_0 only
   const scales = q4 ? sums + (<usize>nBlocks << 4) : sums;
   const os = <usize>outStrideBytes;
@@ -55,11 +51,9 @@ function gemm_widened(
       const x0 = xwPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
-        const wr = q4 ? q4_row(wPtr, r, rowBytes, paired) : wPtr + <usize>r * rowBytes;
-        let a0 = f32x4.splat(0); // Q8_0: tokens t..t+3; Q4_0: a0 the halves of t, t+1, a1 of t+2, t+3
-        let a1 = f32x4.splat(0);
-        let a2 = f32x4.splat(0);
-        let a3 = f32x4.splat(0);
+        const wr = q4 ? q4_row(wPtr, r, rowBytes, grouped) : q8_row(wPtr, r, rowBytes, grouped);
+        let a0 = f32x4.splat(0); // Q8_0: the outputs of tokens t..t+3; Q4_0: the halves of t, t+1
+        let a1 = f32x4.splat(0); // Q4_0: the halves of t+2, t+3
         for (let b = 0; b < nBlocks; b++) {
           const w = wr + <usize>b * step;
           let w0l: v128;
@@ -89,13 +83,13 @@ function gemm_widened(
           }
           const xb = x0 + (<usize>b << 6);
           const db = x0 + scales + (<usize>b << 2);
+          let dx = v128.load32_zero(db);
+          dx = v128.load32_lane(db + xs, dx, 1);
+          dx = v128.load32_lane(db + 2 * xs, dx, 2);
+          dx = v128.load32_lane(db + 3 * xs, dx, 3);
+          const d = f32x4.mul(f32x4.splat(dw), dx);
           if (q4) {
             const sb = x0 + sums + (<usize>b << 4);
-            let dx = v128.load32_zero(db);
-            dx = v128.load32_lane(db + xs, dx, 1);
-            dx = v128.load32_lane(db + 2 * xs, dx, 2);
-            dx = v128.load32_lane(db + 3 * xs, dx, 3);
-            const d = f32x4.mul(f32x4.splat(dw), dx);
             const l0 = widened_block_lanes(w0l, w0h, w1l, w1h, xb, sb, true);
             const l1 = widened_block_lanes(w0l, w0h, w1l, w1h, xb + xs, sb + xs, true);
             const l2 = widened_block_lanes(w0l, w0h, w1l, w1h, xb + 2 * xs, sb + 2 * xs, true);
@@ -103,20 +97,24 @@ function gemm_widened(
             a0 = block2_fma(a0, l0, l1, fold4_d01(d));
             a1 = block2_fma(a1, l2, l3, fold4_d23(d));
           } else {
-            a0 = widened_block_fma(a0, w0l, w0h, w1l, w1h, dw, xb, db);
-            a1 = widened_block_fma(a1, w0l, w0h, w1l, w1h, dw, xb + xs, db + xs);
-            a2 = widened_block_fma(a2, w0l, w0h, w1l, w1h, dw, xb + 2 * xs, db + 2 * xs);
-            a3 = widened_block_fma(a3, w0l, w0h, w1l, w1h, dw, xb + 3 * xs, db + 3 * xs);
+            // the four tokens' exact block sums in one vector, × [d_w · d_x,t]: matvec-q8_0.ts's order
+            const s = sum4_i32x4(
+              widened_block_lanes(w0l, w0h, w1l, w1h, xb, 0, false),
+              widened_block_lanes(w0l, w0h, w1l, w1h, xb + xs, 0, false),
+              widened_block_lanes(w0l, w0h, w1l, w1h, xb + 2 * xs, 0, false),
+              widened_block_lanes(w0l, w0h, w1l, w1h, xb + 3 * xs, 0, false),
+            );
+            a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(s), d));
           }
         }
         const o = out0 + (<usize>r << 2);
         if (q4) {
           store_tokens4(o, os, a0, a1);
         } else {
-          store<f32>(o, hsum_f32x4(a0));
-          store<f32>(o + os, hsum_f32x4(a1));
-          store<f32>(o + 2 * os, hsum_f32x4(a2));
-          store<f32>(o + 3 * os, hsum_f32x4(a3));
+          store<f32>(o, f32x4.extract_lane(a0, 0));
+          store<f32>(o + os, f32x4.extract_lane(a0, 1));
+          store<f32>(o + 2 * os, f32x4.extract_lane(a0, 2));
+          store<f32>(o + 3 * os, f32x4.extract_lane(a0, 3));
         }
       }
     }
@@ -124,7 +122,7 @@ function gemm_widened(
       const x0 = xwPtr + <usize>t * xs;
       const out0 = outPtr + <usize>t * os;
       for (let r = r0; r < r1; r++) {
-        store<f32>(out0 + (<usize>r << 2), q4 ? dot_q4_0_widened(q4_row(wPtr, r, rowBytes, paired), x0, nBlocks, step) : dot_q8_0_widened(wPtr + <usize>r * rowBytes, x0, nBlocks));
+        store<f32>(out0 + (<usize>r << 2), q4 ? dot_q4_0_widened(q4_row(wPtr, r, rowBytes, grouped), x0, nBlocks, step) : dot_q8_0_widened(q8_row(wPtr, r, rowBytes, grouped), x0, nBlocks, step));
       }
     }
   }
@@ -136,6 +134,14 @@ export function gemm_q8_0_q8_0_widened(
   outStrideBytes: i32, xwStrideBytes: i32,
 ): void {
   gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false, false);
+}
+
+/** gemm_q8_0_q8_0_widened on Q8_0X4 weights (matvec-q8_0.ts): the same bits. */
+export function gemm_q8_0x4_q8_0_widened(
+  outPtr: usize, wPtr: usize, xwPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xwStrideBytes: i32,
+): void {
+  gemm_widened(outPtr, wPtr, xwPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, xwStrideBytes, false, true);
 }
 
 /** gemm_q4_0_q8_0 on tokens prepared by widen_q8_0_q4_0: the same bits. */

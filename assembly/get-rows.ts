@@ -4,6 +4,7 @@
  */
 import { f16_to_f32, f16_to_f32_finite } from './common';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
+import { q8_row, q8_step } from './matvec-q8_0';
 import { q4_row, q4_step, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 
 export function get_rows_f32(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
@@ -22,10 +23,21 @@ export function get_rows_f16r(outPtr: usize, wPtr: usize, row: i32, n: i32): voi
 }
 
 export function get_rows_q8_0(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  get_rows_q8(outPtr, wPtr, row, n, false);
+}
+
+/** get_rows_q8_0 of a Q8_0X4 matrix (matvec-q8_0.ts). */
+export function get_rows_q8_0x4(outPtr: usize, wPtr: usize, row: i32, n: i32): void {
+  get_rows_q8(outPtr, wPtr, row, n, true);
+}
+
+@inline
+function get_rows_q8(outPtr: usize, wPtr: usize, row: i32, n: i32, quad: bool): void {
   const nBlocks = n / QK8_0;
-  const src = wPtr + <usize>row * <usize>nBlocks * Q8_0_BLOCK_BYTES;
+  const src = q8_row(wPtr, row, <usize>nBlocks * Q8_0_BLOCK_BYTES, quad);
+  const step = q8_step(quad);
   for (let b = 0; b < nBlocks; b++) {
-    const blk = src + <usize>b * Q8_0_BLOCK_BYTES;
+    const blk = src + <usize>b * step;
     const d = f16_to_f32(load<u16>(blk));
     const out = outPtr + (<usize>(b * QK8_0) << 2);
     for (let j = 0; j < QK8_0; j++) store<f32>(out + (<usize>j << 2), d * <f32>load<i8>(blk + 2 + <usize>j));

@@ -22,7 +22,7 @@ import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 export const QK4_0: i32 = 32;
 export const Q4_0_BLOCK_BYTES: i32 = 18;
 
-// Q4_0X2: the backend's load-time layout of a Q4_0 matrix with an even number of rows (pair_rows_q4_0): rows
+// Q4_0X2: the backend's load-time layout of a Q4_0 matrix with an even number of rows (interleave_rows): rows
 // 2p and 2p + 1 interleaved block by block — block b of row 2p, then block b of row 2p + 1 — so the decode
 // matvec, which computes two rows per pass, reads one stream instead of two. The same blocks, the same
 // kernels with the `paired` flag (a constant of each export): the same bits. (ggml repacks Q4_0 the same way for
@@ -40,26 +40,6 @@ export function q4_row(wPtr: usize, r: i32, rowBytes: usize, paired: bool): usiz
 @inline
 export function q4_step(paired: bool): usize {
   return paired ? <usize>(2 * Q4_0_BLOCK_BYTES) : <usize>Q4_0_BLOCK_BYTES;
-}
-
-/**
- * A Q4_0 matrix (nRows × nBlocks blocks, nRows even) at ptr → Q4_0X2 in place, through tmp (2 rows' bytes).
- * Returns 1, or 0 (untouched) for an odd number of rows.
- */
-export function pair_rows_q4_0(ptr: usize, nRows: i32, nBlocks: i32, tmp: usize): i32 {
-  if ((nRows & 1) != 0) return 0;
-  const rowBytes = <usize>nBlocks * Q4_0_BLOCK_BYTES;
-  for (let r = 0; r < nRows; r += 2) {
-    const pair = ptr + <usize>r * rowBytes;
-    memory.copy(tmp, pair, 2 * rowBytes);
-    for (let b = 0; b < nBlocks; b++) {
-      const src = tmp + <usize>b * Q4_0_BLOCK_BYTES;
-      const dst = pair + <usize>b * (2 * Q4_0_BLOCK_BYTES);
-      memory.copy(dst, src, Q4_0_BLOCK_BYTES);
-      memory.copy(dst + Q4_0_BLOCK_BYTES, src + rowBytes, Q4_0_BLOCK_BYTES);
-    }
-  }
-  return 1;
 }
 
 /** One row (its first block at wPtr, `step` bytes between blocks) against Q8_0 x. */

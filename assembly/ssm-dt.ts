@@ -8,7 +8,7 @@
 import { softplus_range_f32 } from './common';
 import { dot_f32_f32 } from './matvec-f32';
 import { dot_f16_f32, dot_f16_prescaled, dot_f16_prescaled_lanes, dot_f16r_f32 } from './matvec-f16';
-import { dot_q8_0_q8_0 } from './matvec-q8_0';
+import { dot_q8_0_q8_0, q8_row, q8_step } from './matvec-q8_0';
 import { dot_q4_0_q8_0, q4_row, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
@@ -77,9 +77,20 @@ export function ssm_dt_proj_softplus_f16_f32_prescaled(dtPtr: usize, wPtr: usize
 }
 
 export function ssm_dt_proj_softplus_q8_0_q8_0(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32): void {
+  dt_proj_softplus_q8(dtPtr, wPtr, xPtr, biasPtr, rowStart, rowEnd, dtRank, false);
+}
+
+/** ssm_dt_proj_softplus_q8_0_q8_0 on Q8_0X4 weights (matvec-q8_0.ts): the same bits. */
+export function ssm_dt_proj_softplus_q8_0x4_q8_0(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32): void {
+  dt_proj_softplus_q8(dtPtr, wPtr, xPtr, biasPtr, rowStart, rowEnd, dtRank, true);
+}
+
+@inline
+function dt_proj_softplus_q8(dtPtr: usize, wPtr: usize, xPtr: usize, biasPtr: usize, rowStart: i32, rowEnd: i32, dtRank: i32, quad: bool): void {
   const nBlocks = dtRank / QK8_0;
+  const rowBytes = <usize>nBlocks * Q8_0_BLOCK_BYTES;
   for (let d = rowStart; d < rowEnd; d++) {
-    const s = dot_q8_0_q8_0(wPtr + <usize>(d * nBlocks) * Q8_0_BLOCK_BYTES, xPtr, nBlocks) + load<f32>(biasPtr + (<usize>d << 2));
+    const s = dot_q8_0_q8_0(q8_row(wPtr, d, rowBytes, quad), xPtr, nBlocks, q8_step(quad)) + load<f32>(biasPtr + (<usize>d << 2));
     store<f32>(dtPtr + (<usize>d << 2), s);
   }
   softplus_range_f32(dtPtr, 0, rowStart, rowEnd);

@@ -60,17 +60,26 @@ export interface MambaKernels {
   get_rows_f16r: GetRowsKernel;
   ssm_dt_proj_softplus_f16r_f32: DtProjKernel;
   /**
-   * The Q4_0 kernels on Q4_0X2 weights (src/wasm/pair-rows-q4_0.ts: row pairs interleaved block by block):
-   * the same bits as on the Q4_0 matrix they were made from.
+   * The Q4_0 / Q8_0 kernels on Q4_0X2 / Q8_0X4 weights (src/wasm/interleave-rows.ts: row pairs / quads
+   * interleaved block by block): the same bits as on the matrix they were made from.
    */
+  matvec_q8_0x4_q8_0: MatvecKernel;
+  matvec_q8_0x4_q8_0_widened: MatvecKernel;
+  gemm_q8_0x4_q8_0: GemmKernel;
+  gemm_q8_0x4_q8_0_widened: GemmKernel;
+  get_rows_q8_0x4: GetRowsKernel;
+  ssm_dt_proj_softplus_q8_0x4_q8_0: DtProjKernel;
   matvec_q4_0x2_q8_0: MatvecKernel;
   matvec_q4_0x2_q8_0_widened: MatvecKernel;
   gemm_q4_0x2_q8_0: GemmKernel;
   gemm_q4_0x2_q8_0_widened: GemmKernel;
   get_rows_q4_0x2: GetRowsKernel;
   ssm_dt_proj_softplus_q4_0x2_q8_0: DtProjKernel;
-  /** A Q4_0 matrix → Q4_0X2 in place, through tmp (2 rows' bytes); 1, or 0 (untouched) for an odd row count. */
-  pair_rows_q4_0(ptr: number, nRows: number, nBlocks: number, tmpPtr: number): number;
+  /**
+   * Interleaves a matrix's rows in groups in place (Q4_0X2: group 2 of 18-byte blocks; Q8_0X4: 4 of 34), through
+   * tmp (a group's bytes); 1, or 0 (untouched) when nRows % group ≠ 0.
+   */
+  interleave_rows(ptr: number, nRows: number, nBlocks: number, blockBytes: number, group: number, tmpPtr: number): number;
   /** Re-encodes n F16 halves in place as F16R and returns 1 when every one is finite with |h| < 128; else 0, untouched. */
   recode_f16_f16r(ptr: number, n: number): number;
   /** matvec_q8_0_q8_0 on x widened to i16 once (widen_q8_0): the same bits. */

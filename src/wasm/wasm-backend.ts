@@ -24,6 +24,7 @@ import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WASM_MAX_PAGES, WASM_PAGE_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
 import { checkMemoryFits } from './memory-fit.js';
+import { INTERLEAVED, type InterleavedType } from './interleave-rows.js';
 import { planWeights, weightMatrices, type WasmLayerWeights, type WasmMatrix, type WasmWeights } from './wasm-weights.js';
 import type { WasmMemory } from './webassembly-api.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
@@ -58,11 +59,11 @@ export interface WasmBackendOptions {
    */
   recodeF16?: boolean;
   /**
-   * Interleave the row pairs of Q4_0 matrices with an even number of rows at load (Q4_0X2,
-   * pair-rows-q4_0.ts): the same results, one stream per two rows in the decode matvec (default true; false
-   * keeps them Q4_0, for comparisons).
+   * Interleave the rows of Q4_0 matrices in pairs and of Q8_0 matrices in quads at load, where the row count
+   * allows (Q4_0X2, Q8_0X4: interleave-rows.ts): the same results, one stream for the rows a decode matvec
+   * reads together (default true; false keeps the file's layout, for comparisons).
    */
-  pairQ4_0?: boolean;
+  interleaveRows?: boolean;
 }
 
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
@@ -253,12 +254,15 @@ export class WasmBackend implements ForwardBackend {
     const pool = nThreads === 1 ? undefined : await KernelPool.create({
       module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
     });
-    // the load-time forms; pair_rows_q4_0 moves a row pair through the xz scratch (not in use yet)
+    // the load-time forms; interleave_rows moves a group of rows through the xz scratch (not in use yet)
     const xzBytes = 4 * nChunk * 2 * c.dInner;
     const relayout = (m: WasmMatrix): WasmWeightType => {
       if (m.type === 'F16' && opts.recodeF16 !== false && kernels.recode_f16_f16r(m.ptr, m.nRows * m.nIn) === 1) return 'F16R';
-      const nBlocks = m.nIn / 32;
-      if (m.type === 'Q4_0' && opts.pairQ4_0 !== false && 2 * nBlocks * 18 <= xzBytes && kernels.pair_rows_q4_0(m.ptr, m.nRows, nBlocks, s.xz) === 1) return 'Q4_0X2';
+      if (opts.interleaveRows === false) return m.type;
+      for (const [form, { plain, group, blockBytes }] of Object.entries(INTERLEAVED) as [InterleavedType, (typeof INTERLEAVED)[InterleavedType]][]) {
+        const nBlocks = m.nIn / 32;
+        if (m.type === plain && group * nBlocks * blockBytes <= xzBytes && kernels.interleave_rows(m.ptr, m.nRows, nBlocks, blockBytes, group, s.xz) === 1) return form;
+      }
       return m.type;
     };
     try {
@@ -270,7 +274,7 @@ export class WasmBackend implements ForwardBackend {
     return new WasmBackend(c, memory, kernels, w, s, residentPtrs, report, runner, pool);
   }
 
-  /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or a load-time form: F16R, Q4_0X2). */
+  /** The type each weight matrix is computed in, by GGUF name (its file type, F32 when decoded, or a load-time form: F16R, Q4_0X2, Q8_0X4). */
   matrixTypes(): Record<string, WasmWeightType> {
     const out: Record<string, WasmWeightType> = {};
     for (const m of weightMatrices({ tokenEmbd: this.tokenEmbd, output: this.output, layers: this.layers })) out[m.name] = m.type;

@@ -3,8 +3,8 @@
  * keep their file type when it has kernels (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K, TQ1_0, TQ2_0: bytes copied as
  * they are; dt_proj only in a type with a fused dt_proj kernel); other types (BF16) are decoded to F32. Once
  * read, a matrix may take one of the backend's load-time forms (the `relayout` callback of fill): F16 → F16R
- * when its values allow (f16r.ts), Q4_0 → Q4_0X2 when its rows pair (pair-rows-q4_0.ts) — the same values,
- * faster kernels.
+ * when its values allow (f16r.ts), Q4_0 → Q4_0X2 and Q8_0 → Q8_0X4 when its row count allows
+ * (interleave-rows.ts) — the same values, faster kernels.
  * Vectors, conv1d, A and D are F32 (decoded if stored otherwise). Shapes outer-first.
  */
 import { dequantize } from '../ggml/dequantize.js';
@@ -18,7 +18,7 @@ import { isWasmWeightType, WEIGHT_KERNELS, type WasmWeightType } from './weight-
 /** A weight matrix (nRows, nIn) in wasm memory. */
 export interface WasmMatrix {
   readonly name: string;
-  /** Final once `fill` has run (F16 may become F16R, Q4_0 Q4_0X2). */
+  /** Final once `fill` has run (F16 may become F16R, Q4_0 Q4_0X2, Q8_0 Q8_0X4). */
   readonly type: WasmWeightType;
   readonly ptr: number;
   readonly nRows: number;

@@ -6,10 +6,11 @@
 import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel, PrepareKernel } from './kernel-module.js';
 
 /**
- * The ggml types kept as they are in the file, and the backend's load-time forms of two of them, never a
- * file's type: F16R (an F16 matrix re-encoded, f16r.ts) and Q4_0X2 (a Q4_0 matrix in row pairs, pair-rows-q4_0.ts).
+ * The ggml types kept as they are in the file, and the backend's load-time forms of three of them, never a
+ * file's type: F16R (an F16 matrix re-encoded, f16r.ts), Q4_0X2 and Q8_0X4 (Q4_0 / Q8_0 rows interleaved in
+ * pairs / quads, interleave-rows.ts).
  */
-export type WasmWeightType = FileWeightType | 'F16R' | 'Q4_0X2';
+export type WasmWeightType = FileWeightType | 'F16R' | 'Q4_0X2' | 'Q8_0X4';
 /** The types a file's matrices are kept in as they are. */
 export type FileWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'TQ1_0' | 'TQ2_0';
 
@@ -78,18 +79,24 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
     activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: 'gemm_f16r_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
     prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
-  // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (pair-rows-q4_0.ts): the Q4_0
+  // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
   // kernels' bits, one stream per two rows in the decode matvec.
   Q4_0X2: {
     activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2',
     prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
+  // A Q8_0 matrix whose row count is a multiple of 4, its row quads interleaved at load: the Q8_0 kernels' bits,
+  // four rows per pass (one stream, one vector) in the decode matvec.
+  Q8_0X4: {
+    activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4',
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0x4_q8_0_widened', gemm: 'gemm_q8_0x4_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+  },
 });
 
 /** The load-time forms (never a file's type). */
-const BACKEND_FORMS: ReadonlySet<string> = new Set<WasmWeightType>(['F16R', 'Q4_0X2']);
+const BACKEND_FORMS: ReadonlySet<string> = new Set<WasmWeightType>(['F16R', 'Q4_0X2', 'Q8_0X4']);
 
-/** A file's tensor type that the backend keeps as it is (F16R and Q4_0X2 are made here, never read). */
+/** A file's tensor type that the backend keeps as it is (the load-time forms are made here, never read). */
 export function isWasmWeightType(name: string): name is FileWeightType {
   return !BACKEND_FORMS.has(name) && Object.hasOwn(WEIGHT_KERNELS, name);
 }

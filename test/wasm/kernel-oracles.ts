@@ -13,7 +13,7 @@ import { QK_K } from '../../src/quant/qk-k.js';
 import { quantize } from '../../src/quant/quantize.js';
 import { QUANT_TRAITS } from '../../src/quant/quant-traits.js';
 import { f16ToF16r, f16rToF32 } from '../../src/wasm/f16r.js';
-import { pairRowsQ4_0, unpairRowsQ4_0 } from '../../src/wasm/pair-rows-q4_0.js';
+import { deinterleaveRows, interleaveRows } from '../../src/wasm/interleave-rows.js';
 import { WEIGHT_KERNELS, type FileWeightType, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const fr = Math.fround;
@@ -74,7 +74,7 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
 
 /**
  * F32 values → bytes of `type` (the quantized types need length % 32, or % 256 for the k-quants and ternary, == 0).
- * Q4_0X2 pairs rows, so it needs the row length `nIn` (an odd last row is paired with a zero row).
+ * Q4_0X2 and Q8_0X4 interleave rows, so they need the row length `nIn` (zero rows pad the last group).
  */
 export function encodeAs(type: WasmWeightType, x: Float32Array, nIn?: number): Uint8Array {
   switch (type) {
@@ -101,21 +101,22 @@ export function encodeAs(type: WasmWeightType, x: Float32Array, nIn?: number): U
       return quantizeQ8_0(x);
     case 'Q4_0':
       return quantizeQ4_0(x);
-    case 'Q4_0X2': {
-      if (nIn === undefined) throw new RangeError('Q4_0X2 needs the row length');
-      return pairRowsQ4_0(quantizeQ4_0(x), x.length / nIn, nIn);
+    case 'Q4_0X2':
+    case 'Q8_0X4': {
+      if (nIn === undefined) throw new RangeError(`${type} needs the row length`);
+      return interleaveRows(type, type === 'Q4_0X2' ? quantizeQ4_0(x) : quantizeQ8_0(x), x.length / nIn, nIn);
     }
     default:
       return quantize(x, ggmlType(type)); // the project's codecs (src/quant), as `mamba-ts quantize` writes
   }
 }
 
-/** Bytes of `type` → n F32 values (Q4_0X2: rows of nIn). */
+/** Bytes of `type` → n F32 values (Q4_0X2, Q8_0X4: rows of nIn). */
 export function decodeAs(type: WasmWeightType, bytes: Uint8Array, n: number, nIn?: number): Float32Array {
   if (type === 'F16R') return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, n), f16rToF32);
-  if (type === 'Q4_0X2') {
-    if (nIn === undefined) throw new RangeError('Q4_0X2 needs the row length');
-    return dequantize(unpairRowsQ4_0(bytes, n / nIn, nIn), ggmlType('Q4_0'), n);
+  if (type === 'Q4_0X2' || type === 'Q8_0X4') {
+    if (nIn === undefined) throw new RangeError(`${type} needs the row length`);
+    return dequantize(deinterleaveRows(type, bytes, n / nIn, nIn), ggmlType(type === 'Q4_0X2' ? 'Q4_0' : 'Q8_0'), n);
   }
   return dequantize(bytes, ggmlType(type), n);
 }

@@ -29,11 +29,13 @@ export const KERNEL_TOLERANCES = {
   matvec_f16r_f32: F32_REDUCTION,
   // exact i32 block sums scaled in f32, vs f64 on the same dequantized bytes (x = dequant(quant(x))).
   matvec_q8_0_q8_0: F32_REDUCTION,
+  matvec_q8_0x4_q8_0: F32_REDUCTION,
   matvec_q4_0_q8_0: F32_REDUCTION,
   matvec_q4_0x2_q8_0: F32_REDUCTION,
   // The prepared twins (decode path): bit-equal to the plain kernel on the same x (kernels.test.ts).
   matvec_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   matvec_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  matvec_q8_0x4_q8_0_widened: { metric: 'exact', tol: 0 },
   matvec_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
   matvec_q4_0x2_q8_0_widened: { metric: 'exact', tol: 0 },
   // Q8_K activations (256-blocks): exact i32 super-block sums, one f32 scale-and-add per block; also bit-equal
@@ -52,9 +54,11 @@ export const KERNEL_TOLERANCES = {
   gemm_f16_f32_planes: { metric: 'exact', tol: 0 },
   gemm_f16r_f32_planes: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
+  gemm_q8_0x4_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0x2_q8_0: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0_widened: { metric: 'exact', tol: 0 },
+  gemm_q8_0x4_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_0x2_q8_0_widened: { metric: 'exact', tol: 0 },
   gemm_q4_k_q8_k: { metric: 'exact', tol: 0 },
@@ -69,6 +73,7 @@ export const KERNEL_TOLERANCES = {
   get_rows_f16: { metric: 'exact', tol: 0 },
   get_rows_f16r: { metric: 'exact', tol: 0 },
   get_rows_q8_0: { metric: 'exact', tol: 0 },
+  get_rows_q8_0x4: { metric: 'exact', tol: 0 },
   get_rows_q4_0: { metric: 'exact', tol: 0 },
   get_rows_q4_0x2: { metric: 'exact', tol: 0 },
   get_rows_q4_k: { metric: 'exact', tol: 0 },
@@ -88,6 +93,7 @@ export const KERNEL_TOLERANCES = {
   // its prepared twin (decode path, x·2^112, four rows per horizontal sum): bit-equal to it (kernels.test.ts)
   ssm_dt_proj_softplus_f16_f32_prescaled: { metric: 'exact', tol: 0 },
   ssm_dt_proj_softplus_q8_0_q8_0: F32_REDUCTION,
+  ssm_dt_proj_softplus_q8_0x4_q8_0: F32_REDUCTION,
   ssm_dt_proj_softplus_q4_0_q8_0: F32_REDUCTION,
   ssm_dt_proj_softplus_q4_0x2_q8_0: F32_REDUCTION,
   // the GEMM path's epilogue: GEMM + ssm_dt_softplus_f32 bit-equal to the fused kernels above.

@@ -150,35 +150,34 @@ describe('F16 matrices as F16R (src/wasm/f16r.ts)', () => {
   });
 });
 
-describe('Q4_0 matrices as Q4_0X2 (src/wasm/pair-rows-q4_0.ts)', () => {
-  test('row pairs interleaved at load: the same bits as Q4_0, steps and prefill', async () => {
-    const file = await retypedModel(await openModel(fixture('models', 'tiny', 'hf')), 'Q4_0', 'tiny-Q4_0-paired.gguf');
-    const q4Names = file.tensors.filter((t) => t.type.name === 'Q4_0').map((t) => t.name);
-    assert.ok(q4Names.length > 0, 'the file has Q4_0 matrices');
-    const paired = await WasmBackend.create(file);
-    const kept = await WasmBackend.create(file, { pairQ4_0: false });
-    await file.close();
-    const types = paired.matrixTypes();
-    for (const name of q4Names) {
-      const t = file.tensor(name)!;
-      assert.equal(types[name], t.shape[0] % 2 === 0 ? 'Q4_0X2' : 'Q4_0', name);
-    }
-    assert.ok(Object.values(types).includes('Q4_0X2'));
-    assert.ok(!Object.values(kept.matrixTypes()).includes('Q4_0X2'));
-    const ids = loadReference('tiny').prompts[0].ids;
-    const n = paired.config.nVocab;
-    for (const mode of ['step', 'prefill'] as const) {
-      const [a, b] = [paired, kept].map((backend) => {
-        const state = new MambaState(backend.config);
-        const logits = new Float32Array(n);
-        if (mode === 'prefill') backend.prefill(ids, state, logits);
-        else for (const id of ids) backend.step(id, state, logits);
-        return { logits, state: state.data };
-      });
-      assert.deepEqual(a.logits, b.logits, mode);
-      assert.deepEqual(a.state, b.state, mode);
-    }
-  });
+describe('Q4_0 and Q8_0 matrices interleaved (src/wasm/interleave-rows.ts)', () => {
+  for (const [fileType, form, group] of [['Q4_0', 'Q4_0X2', 2], ['Q8_0', 'Q8_0X4', 4]] as const) {
+    test(`${fileType} rows in groups of ${group} at load (${form}): the same bits as ${fileType}, steps and prefill`, async () => {
+      const file = await retypedModel(await openModel(fixture('models', 'tiny', 'hf')), fileType, `tiny-${form}.gguf`);
+      const names = file.tensors.filter((t) => t.type.name === fileType).map((t) => t.name);
+      assert.ok(names.length > 0, `the file has ${fileType} matrices`);
+      const grouped = await WasmBackend.create(file);
+      const kept = await WasmBackend.create(file, { interleaveRows: false });
+      await file.close();
+      const types = grouped.matrixTypes();
+      for (const name of names) assert.equal(types[name], file.tensor(name)!.shape[0] % group === 0 ? form : fileType, name);
+      assert.ok(Object.values(types).includes(form));
+      assert.ok(!Object.values(kept.matrixTypes()).includes(form));
+      const ids = loadReference('tiny').prompts[0].ids;
+      const n = grouped.config.nVocab;
+      for (const mode of ['step', 'prefill'] as const) {
+        const [a, b] = [grouped, kept].map((backend) => {
+          const state = new MambaState(backend.config);
+          const logits = new Float32Array(n);
+          if (mode === 'prefill') backend.prefill(ids, state, logits);
+          else for (const id of ids) backend.step(id, state, logits);
+          return { logits, state: state.data };
+        });
+        assert.deepEqual(a.logits, b.logits, mode);
+        assert.deepEqual(a.state, b.state, mode);
+      }
+    });
+  }
 });
 
 describe('state, prefill and memory', () => {
