@@ -27,8 +27,16 @@ export const Q8_0_ACTIVATION_BYTES = (n: number): number => (n / 32) * 34;
 /** Q8_K activations: 292 bytes per 256 values (block_q8_K: f32 d, int8 qs[256], int16 bsums[16]). */
 export const Q8_K_ACTIVATION_BYTES = (n: number): number => (n / 256) * 292;
 
+/**
+ * A chunk's x (nTok tokens of nIn values at a stride of xStrideBytes) → planes at dst for a planes GEMM;
+ * returns 1, or 0 when they do not apply (then the plain GEMM runs, with the same bits).
+ */
+export type PlanesPrepareKernel = (dst: number, xPtr: number, nIn: number, nTok: number, xStrideBytes: number) => number;
+
 /** Bytes of the planes a chunk of nTok tokens of nIn values takes (assembly/gemm-planes.ts planes_bytes). */
 export const PLANES_BYTES = (nIn: number, nTok: number): number => (((nTok + 3) & ~3) * nIn + 2 * nIn) * 4 + 2048;
+/** The same for Q8_0 x (assembly/gemm-planes-q8_0.ts planes_q8_0_bytes). */
+export const PLANES_Q8_0_BYTES = (nIn: number, nTok: number): number => ((nTok + 3) >> 2) * (nIn / 32) * 272 + 2 * (2 * nIn + (nIn / 32) * 4);
 
 /** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
@@ -110,9 +118,17 @@ export interface MambaKernels {
    * Chunk x (nTok tokens of nIn f32, a stride of xStrideBytes) → planes_bytes(nIn, nTok) bytes at dst for the
    * planes GEMMs; returns 1, or 0 when they do not apply (nIn % 16 ≠ 0 or nTok < 4).
    */
-  prepare_planes_f32(dst: number, xPtr: number, nIn: number, nTok: number, xStrideBytes: number): number;
+  prepare_planes_f32: PlanesPrepareKernel;
   /** Bytes a planes GEMM uses (the planes, its partial sums, two widened rows). */
   planes_bytes(nIn: number, nTok: number): number;
+  /**
+   * The Q8_0 / Q8_0X4 GEMMs on Q8_0 x prepared as planes (prepare_planes_q8_0: pairs of four tokens in i16
+   * lanes; xStrideBytes unused): the bits of gemm_q8_0_q8_0, in a register tile of 2 rows × 8 tokens.
+   */
+  gemm_q8_0_q8_0_planes: GemmKernel;
+  gemm_q8_0x4_q8_0_planes: GemmKernel;
+  prepare_planes_q8_0: PlanesPrepareKernel;
+  planes_q8_0_bytes(nIn: number, nTok: number): number;
   gemm_q4_k_q8_k: GemmKernel;
   gemm_q6_k_q8_k: GemmKernel;
   gemm_tq1_0_q8_k: GemmKernel;

@@ -7,7 +7,7 @@
  *
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
-import { type DtProjKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
+import { type DtProjKernel, type PlanesPrepareKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 
 /** Weight types by id, as written in the argument words. */
@@ -67,8 +67,9 @@ interface TypeKernels {
   readonly preparedBytes: ((nIn: number) => number) | undefined;
   readonly preparedDtProj: DtProjKernel | undefined;
   readonly gemm: GemmKernel;
-  /** The GEMM on planes (weight-kernels.ts `planes`). */
+  /** The GEMM on planes and their preparation (weight-kernels.ts `planes`). */
   readonly planesGemm: GemmKernel | undefined;
+  readonly planesPrepare: PlanesPrepareKernel | undefined;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
 }
@@ -91,7 +92,7 @@ export class OpRunner {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      return { matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
+      return { matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
   }
@@ -150,7 +151,7 @@ export class OpRunner {
     const fast = kt.planesGemm ?? kt.preparedGemm;
     if (fast && this.preparedPtr !== 0) {
       if (!this.isPrepared(xPtr)) {
-        this.preparedOutcome = kt.planesGemm ? this.k.prepare_planes_f32(this.preparedPtr, xPtr, nIn, nTok, xs) : this.prepareTokens(kt, xPtr, nIn, nTok, xs);
+        this.preparedOutcome = kt.planesPrepare ? kt.planesPrepare(this.preparedPtr, xPtr, nIn, nTok, xs) : this.prepareTokens(kt, xPtr, nIn, nTok, xs);
       }
       if (this.preparedOutcome !== 0) {
         gemm = fast;

@@ -17,7 +17,7 @@ import type { ForwardBackend } from '../engine/forward-backend.js';
 import { MambaState } from '../engine/mamba-state.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
-import { PLANES_BYTES, instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
+import { instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
 import { MAX_OP_ARGS, OP, OP_SERIAL_WORD, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
 import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
 import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
@@ -217,7 +217,7 @@ export class WasmBackend implements ForwardBackend {
     const preparedBytes = Math.max(0, ...matrices.map((m) => {
       const row = WEIGHT_KERNELS[m.type];
       const p = row.prepared;
-      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, row.planes ? PLANES_BYTES(m.nIn, nChunk) : 0);
+      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, row.planes ? row.planes.bytes(m.nIn, nChunk) : 0);
     }));
     const threadScratchBytes = Math.ceil(preparedBytes / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);

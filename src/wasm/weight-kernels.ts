@@ -3,7 +3,7 @@
  * which kernels compute with it and what the activations are converted to. A matrix of any other type is
  * decoded to F32 at load. Adding a type = one row here + its kernel files in assembly/.
  */
-import type { DtProjKernel, GemmKernel, GetRowsKernel, MambaKernels, MatvecKernel, PrepareKernel } from './kernel-module.js';
+import { PLANES_BYTES, PLANES_Q8_0_BYTES, type DtProjKernel, type GemmKernel, type GetRowsKernel, type MambaKernels, type MatvecKernel, type PlanesPrepareKernel, type PrepareKernel } from './kernel-module.js';
 
 /**
  * The ggml types kept as they are in the file, and the backend's load-time forms of three of them, never a
@@ -42,10 +42,15 @@ export interface WeightKernelRow {
    * token: the matvec (decode) and, when given, the GEMM (prompt chunks; tokens at a stride of bytes(nIn)).
    */
   /**
-   * The GEMM on a chunk's x prepared as planes (prepare_planes_f32, assembly/gemm-planes.ts) into the per-thread
-   * buffer: the same bits as `gemm`, a register tile over rows and tokens.
+   * The GEMM on a chunk's x prepared as planes (tokens in the lanes: assembly/gemm-planes.ts,
+   * gemm-planes-q8_0.ts) into the per-thread buffer of `bytes(nIn, nTok)`: the same bits as `gemm`, in a
+   * register tile over rows and tokens. Used for chunks of 4 tokens or more (else `prepared.gemm` or `gemm`).
    */
-  readonly planes?: KernelsOf<GemmKernel, 'gemm_'>;
+  readonly planes?: {
+    readonly prepare: KernelsOf<PlanesPrepareKernel, 'prepare_planes_'>;
+    readonly gemm: KernelsOf<GemmKernel, 'gemm_'>;
+    readonly bytes: (nIn: number, nTok: number) => number;
+  };
   readonly prepared?: {
     readonly prepare: KernelsOf<PrepareKernel, ''>;
     readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
@@ -57,13 +62,13 @@ export interface WeightKernelRow {
 }
 
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
-  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: 'gemm_f32_f32_planes', dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
+  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f32_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
   F16: {
-    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: 'gemm_f16_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
+    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
     prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   Q8_0: {
-    activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
+    activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
     prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
   Q4_0: {
@@ -76,7 +81,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0' },
   // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
   F16R: {
-    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: 'gemm_f16r_f32_planes', dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
+    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16r_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
     prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
@@ -88,7 +93,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   // A Q8_0 matrix whose row count is a multiple of 4, its row quads interleaved at load: the Q8_0 kernels' bits,
   // four rows per pass (one stream, one vector) in the decode matvec.
   Q8_0X4: {
-    activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4',
+    activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0x4_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4',
     prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0x4_q8_0_widened', gemm: 'gemm_q8_0x4_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
 });

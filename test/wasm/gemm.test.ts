@@ -10,7 +10,6 @@ import { mulberry32 } from '../helpers/prng.js';
 import { KernelHarness } from './kernel-harness.js';
 import { encodeAs } from './kernel-oracles.js';
 import { KERNEL_TOLERANCES } from './tolerances.js';
-import { PLANES_BYTES } from '../../src/wasm/kernel-module.js';
 import { WEIGHT_KERNELS, type WasmWeightType } from '../../src/wasm/weight-kernels.js';
 
 const TYPES = Object.keys(WEIGHT_KERNELS) as WasmWeightType[];
@@ -100,15 +99,18 @@ describe('gemm = matvec per token, bit for bit', () => {
             }
           }
           // the GEMM on planes (weight-kernels.ts `planes`): x of the chunk prepared once
-          const planesGemm = row.planes;
-          if (planesGemm) {
+          const planesRow = row.planes;
+          if (planesRow) {
+            const planesGemm = planesRow.gemm;
             for (const nTok of nToks) {
-              const bytes = PLANES_BYTES(nIn, nTok);
-              assert.equal(h.k.planes_bytes(nIn, nTok), bytes, 'PLANES_BYTES = planes_bytes');
+              const bytes = planesRow.bytes(nIn, nTok);
+              const wasmBytes: number = planesRow.prepare === 'prepare_planes_f32' ? h.k.planes_bytes(nIn, nTok) : h.k.planes_q8_0_bytes(nIn, nTok);
+              assert.equal(wasmBytes, bytes, `${planesRow.prepare}: the TS byte count = the kernel's`);
               const planes = h.alloc(bytes + 64);
               const guard = h.bytes(planes + bytes, 64);
-              const ok = h.k.prepare_planes_f32(planes, xPtr, nIn, nTok, xStride);
-              assert.equal(ok, nIn % 16 === 0 && nTok >= 4 ? 1 : 0, `prepare_planes_f32 nIn ${nIn}, ${nTok} tokens`);
+              const ok = h.k[planesRow.prepare](planes, xPtr, nIn, nTok, xStride);
+              const applies: boolean = nTok >= 4 && (planesRow.prepare !== 'prepare_planes_f32' || nIn % 16 === 0);
+              assert.equal(ok, applies ? 1 : 0, `${planesRow.prepare} nIn ${nIn}, ${nTok} tokens`);
               if (ok === 0) continue;
               const label: string = `${planesGemm} ${nOut}×${nIn}, ${nTok} tokens`;
               const outPtr = h.alloc(nTok * outStride);
@@ -126,7 +128,7 @@ describe('gemm = matvec per token, bit for bit', () => {
                 // no token past nTok is written (the last quad's missing lanes)
                 assert.ok(h.f32(part + nTok * outStride, nOut).every((v) => Object.is(v, sentinel)), `${label}: nothing written past token ${nTok - 1}`);
               }
-              assert.deepEqual(h.bytes(planes + bytes, 64), guard, `${label}: nothing written past PLANES_BYTES`);
+              assert.deepEqual(h.bytes(planes + bytes, 64), guard, `${label}: nothing written past the planes' bytes`);
             }
           }
           for (const nTok of N_TOK) {
