@@ -11,16 +11,19 @@
  *   planes + (q·nBlocks + b)·256 + 16k:            i16x8 [x_t,2k, x_t,2k+1]_{t = 4q..4q+3}
  *   planes + nQuads·nBlocks·256 + (q·nBlocks + b)·16: f32x4 [d_x,t]
  * a missing token of the last quad as token 4q's values (its lanes are not stored). After them, the tile's
- * two weight rows widened to i16 (nIn each) and their scales as f32 (nBlocks each).
+ * two weight rows widened to i16 (nIn each), their scales as f32 (nBlocks each), and (Q4_0) eight f32x4.
+ * Q4_0 weights (gemm_q4_0_q8_0_planes) take the same planes: their nibbles − 8 widened to i16 once per row
+ * pair, each block's two halves (pairs k even, k odd) summed apart as matvec-q4_0.ts does.
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite } from './common';
 import { q8_row, q8_step } from './matvec-q8_0';
+import { q4_row, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 
 /** Bytes prepare_planes_q8_0 and the planes GEMMs use for nTok tokens of nIn values (the caller's buffer). */
 export function planes_q8_0_bytes(nIn: i32, nTok: i32): i32 {
   const nBlocks = nIn / QK8_0;
-  return ((nTok + 3) >> 2) * nBlocks * (256 + 16) + 2 * (nIn * 2 + nBlocks * 4);
+  return ((nTok + 3) >> 2) * nBlocks * (256 + 16) + 2 * (nIn * 2 + nBlocks * 4) + 8 * 16;
 }
 
 /**
@@ -76,13 +79,21 @@ function transpose_store(p: usize, v0: v128, v1: v128, v2: v128, v3: v128): void
   v128.store(p, v128.shuffle<i32>(c, d, 2, 3, 6, 7), 48);
 }
 
-/** Row r's weights → nIn i16 at wide, its scales → nBlocks f32 at ds. */
+/** A row's weights (Q8_0, or Q4_0 when `q4`: nibble − 8) → nIn i16 at wide, its scales → nBlocks f32 at ds. */
 @inline
-function widen_row(wide: usize, ds: usize, w: usize, nBlocks: i32, step: usize): void {
+function widen_row(wide: usize, ds: usize, w: usize, nBlocks: i32, step: usize, q4: bool): void {
   for (let b = 0; b < nBlocks; b++) {
     const blk = w + <usize>b * step;
-    const q0 = v128.load(blk, 2);
-    const q1 = v128.load(blk, 18);
+    let q0: v128;
+    let q1: v128;
+    if (q4) {
+      const q = v128.load(blk, 2);
+      q0 = i8x16.sub(v128.and(q, i8x16.splat(0x0f)), i8x16.splat(8)); // weights 0..15
+      q1 = i8x16.sub(v128.and(i16x8.shr_u(q, 4), i8x16.splat(0x0f)), i8x16.splat(8)); // 16..31
+    } else {
+      q0 = v128.load(blk, 2);
+      q1 = v128.load(blk, 18);
+    }
     const o = wide + (<usize>b << 6);
     v128.store(o, i16x8.extend_low_i8x16_s(q0));
     v128.store(o, i16x8.extend_high_i8x16_s(q0), 16);
@@ -166,38 +177,138 @@ function tile(
   }
 }
 
-/** Rows r (and r + 1 when `two`) × every quad: two quads per tile, then the last one alone. */
+/**
+ * The Q4_0 tile (matvec-q4_0.ts's order: each block's two halves — pairs k even, k odd — summed apart in f32,
+ * added at the end): rows at w0 (w1 when `two`) × quads q (q + 1 when `pair`). Eight i32 half sums per block
+ * in registers; the eight f32 half sums in memory at acc (updated once per block).
+ */
 @inline
-function row_tiles(outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, nBlocks: i32, r: i32, nTok: i32, two: bool): void {
-  const nQuads = (nTok + 3) >> 2;
-  let q = 0;
-  for (; q + 2 <= nQuads; q += 2) tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, true);
-  if (q < nQuads) tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, false);
+function tile_q4(
+  outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, acc: usize,
+  nBlocks: i32, r: i32, q: i32, nTok: i32, two: bool, pair: bool,
+): void {
+  const qb = <usize>nBlocks * 256;
+  for (let i: usize = 0; i < 8; i++) v128.store(acc + (i << 4), f32x4.splat(0));
+  for (let b = 0; b < nBlocks; b++) {
+    // iRQH: row r (+1), quad q (+1), half h
+    let i000 = i32x4.splat(0);
+    let i001 = i32x4.splat(0);
+    let i010 = i32x4.splat(0);
+    let i011 = i32x4.splat(0);
+    let i100 = i32x4.splat(0);
+    let i101 = i32x4.splat(0);
+    let i110 = i32x4.splat(0);
+    let i111 = i32x4.splat(0);
+    const p = planes + <usize>q * qb + (<usize>b << 8);
+    const u = w0 + (<usize>b << 6);
+    const v = w1 + (<usize>b << 6);
+    for (let k: usize = 0; k < 16; k += 2) {
+      const x0 = v128.load(p + (k << 4));
+      const x0o = v128.load(p + (k << 4), 16);
+      const s0 = v128.load32_splat(u + (k << 2));
+      const s0o = v128.load32_splat(u + (k << 2), 4);
+      i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
+      i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0o, x0o));
+      if (pair) {
+        const x1 = v128.load(p + qb + (k << 4));
+        const x1o = v128.load(p + qb + (k << 4), 16);
+        i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
+        i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0o, x1o));
+        if (two) {
+          const s1 = v128.load32_splat(v + (k << 2));
+          const s1o = v128.load32_splat(v + (k << 2), 4);
+          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
+          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1o, x0o));
+          i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
+          i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1o, x1o));
+        }
+      } else if (two) {
+        i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(v + (k << 2)), x0));
+        i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(v + (k << 2), 4), x0o));
+      }
+    }
+    const dx0 = v128.load(scales + (<usize>(q * nBlocks + b) << 4));
+    const dw0 = v128.load32_splat(ds0 + (<usize>b << 2));
+    const d00 = f32x4.mul(dw0, dx0);
+    half_fma(acc, 0, i000, d00);
+    half_fma(acc, 1, i001, d00);
+    if (pair) {
+      const dx1 = v128.load(scales + (<usize>((q + 1) * nBlocks + b) << 4));
+      const d01 = f32x4.mul(dw0, dx1);
+      half_fma(acc, 2, i010, d01);
+      half_fma(acc, 3, i011, d01);
+      if (two) {
+        const dw1 = v128.load32_splat(ds1 + (<usize>b << 2));
+        const d10 = f32x4.mul(dw1, dx0);
+        const d11 = f32x4.mul(dw1, dx1);
+        half_fma(acc, 4, i100, d10);
+        half_fma(acc, 5, i101, d10);
+        half_fma(acc, 6, i110, d11);
+        half_fma(acc, 7, i111, d11);
+      }
+    } else if (two) {
+      const d10 = f32x4.mul(v128.load32_splat(ds1 + (<usize>b << 2)), dx0);
+      half_fma(acc, 4, i100, d10);
+      half_fma(acc, 5, i101, d10);
+    }
+  }
+  // out = h0 + h1
+  const o0 = outPtr + (<usize>r << 2);
+  store_lanes(o0, os, f32x4.add(v128.load(acc), v128.load(acc, 16)), 4 * q, nTok);
+  if (pair) store_lanes(o0, os, f32x4.add(v128.load(acc, 32), v128.load(acc, 48)), 4 * q + 4, nTok);
+  if (two) {
+    store_lanes(o0 + 4, os, f32x4.add(v128.load(acc, 64), v128.load(acc, 80)), 4 * q, nTok);
+    if (pair) store_lanes(o0 + 4, os, f32x4.add(v128.load(acc, 96), v128.load(acc, 112)), 4 * q + 4, nTok);
+  }
 }
 
+/** The f32 half sum i at acc += f32(half block sums) · d. */
+@inline
+function half_fma(acc: usize, i: i32, sums: v128, d: v128): void {
+  const a = acc + (<usize>i << 4);
+  v128.store(a, f32x4.add(v128.load(a), f32x4.mul(f32x4.convert_i32x4_s(sums), d)));
+}
+
+/** Rows r (and r + 1 when `two`) × every quad: two quads per tile, then the last one alone. */
+@inline
+function row_tiles(outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, acc: usize, nBlocks: i32, r: i32, nTok: i32, two: bool, q4: bool): void {
+  const nQuads = (nTok + 3) >> 2;
+  let q = 0;
+  for (; q + 2 <= nQuads; q += 2) {
+    if (q4) tile_q4(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, q, nTok, two, true);
+    else tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, true);
+  }
+  if (q < nQuads) {
+    if (q4) tile_q4(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, q, nTok, two, false);
+    else tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, false);
+  }
+}
+
+/** The shared body: Q8_0 weights (Q8_0X4 when `grouped`), or Q4_0 when `q4` (Q4_0X2 when `grouped`). */
 @inline
 function gemm_planes_q8(
   outPtr: usize, wPtr: usize, planes: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
-  outStrideBytes: i32, quad: bool,
+  outStrideBytes: i32, q4: bool, grouped: bool,
 ): void {
   const nBlocks = nIn / QK8_0;
   const nQuads = (nTok + 3) >> 2;
-  const rowBytes = <usize>nBlocks * Q8_0_BLOCK_BYTES;
-  const step = q8_step(quad);
+  const rowBytes = <usize>nBlocks * <usize>(q4 ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
+  const step = q4 ? q4_step(grouped) : q8_step(grouped);
   const os = <usize>outStrideBytes;
   const scales = planes + <usize>(nQuads * nBlocks) * 256;
   const w0 = scales + <usize>(nQuads * nBlocks) * 16;
   const w1 = w0 + (<usize>nIn << 1);
   const ds0 = w1 + (<usize>nIn << 1);
   const ds1 = ds0 + (<usize>nBlocks << 2);
+  const acc = ds1 + (<usize>nBlocks << 2); // Q4_0: the tile's eight f32 half sums
   for (let r = rowStart; r < rowEnd; r += 2) {
     const two = r + 1 < rowEnd;
-    widen_row(w0, ds0, q8_row(wPtr, r, rowBytes, quad), nBlocks, step);
+    widen_row(w0, ds0, q4 ? q4_row(wPtr, r, rowBytes, grouped) : q8_row(wPtr, r, rowBytes, grouped), nBlocks, step, q4);
     if (two) {
-      widen_row(w1, ds1, q8_row(wPtr, r + 1, rowBytes, quad), nBlocks, step);
-      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, nTok, true);
+      widen_row(w1, ds1, q4 ? q4_row(wPtr, r + 1, rowBytes, grouped) : q8_row(wPtr, r + 1, rowBytes, grouped), nBlocks, step, q4);
+      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, nTok, true, q4);
     } else {
-      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, nTok, false);
+      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, nTok, false, q4);
     }
   }
 }
@@ -210,7 +321,7 @@ export function gemm_q8_0_q8_0_planes(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xStrideBytes: i32,
 ): void {
-  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, false);
+  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, false, false);
 }
 
 /** The same on Q8_0X4 weights (matvec-q8_0.ts). */
@@ -218,5 +329,21 @@ export function gemm_q8_0x4_q8_0_planes(
   outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
   outStrideBytes: i32, xStrideBytes: i32,
 ): void {
-  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, true);
+  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, false, true);
+}
+
+/** The same on Q4_0 weights, in matvec-q4_0.ts's order (two halves per block): the bits of gemm_q4_0_q8_0. */
+export function gemm_q4_0_q8_0_planes(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32,
+): void {
+  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, true, false);
+}
+
+/** The same on Q4_0X2 weights (matvec-q4_0.ts). */
+export function gemm_q4_0x2_q8_0_planes(
+  outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowEnd: i32, nIn: i32, nTok: i32,
+  outStrideBytes: i32, xStrideBytes: i32,
+): void {
+  gemm_planes_q8(outPtr, wPtr, xPtr, rowStart, rowEnd, nIn, nTok, outStrideBytes, true, true);
 }

@@ -16,7 +16,7 @@ export { gemm_f16_f32, gemm_f16r_f32 } from './gemm-f16';
 export { gemm_q8_0_q8_0, gemm_q8_0x4_q8_0 } from './gemm-q8_0';
 export { gemm_q4_0_q8_0, gemm_q4_0x2_q8_0 } from './gemm-q4_0';
 export { gemm_q8_0_q8_0_widened, gemm_q8_0x4_q8_0_widened, gemm_q4_0_q8_0_widened, gemm_q4_0x2_q8_0_widened } from './gemm-widened';
-export { prepare_planes_q8_0, planes_q8_0_bytes, gemm_q8_0_q8_0_planes, gemm_q8_0x4_q8_0_planes } from './gemm-planes-q8_0';
+export { prepare_planes_q8_0, planes_q8_0_bytes, gemm_q8_0_q8_0_planes, gemm_q8_0x4_q8_0_planes, gemm_q4_0_q8_0_planes, gemm_q4_0x2_q8_0_planes } from './gemm-planes-q8_0';
 export { prepare_planes_f32, planes_bytes, gemm_f32_f32_planes, gemm_f16_f32_planes, gemm_f16r_f32_planes } from './gemm-planes';
 export { quantize_row_q8_0 } from './quantize-q8_0';
 export { quantize_row_q8_k } from './quantize-q8_k';

@@ -36,7 +36,7 @@ export type PlanesPrepareKernel = (dst: number, xPtr: number, nIn: number, nTok:
 /** Bytes of the planes a chunk of nTok tokens of nIn values takes (assembly/gemm-planes.ts planes_bytes). */
 export const PLANES_BYTES = (nIn: number, nTok: number): number => (((nTok + 3) & ~3) * nIn + 2 * nIn) * 4 + 2048;
 /** The same for Q8_0 x (assembly/gemm-planes-q8_0.ts planes_q8_0_bytes). */
-export const PLANES_Q8_0_BYTES = (nIn: number, nTok: number): number => ((nTok + 3) >> 2) * (nIn / 32) * 272 + 2 * (2 * nIn + (nIn / 32) * 4);
+export const PLANES_Q8_0_BYTES = (nIn: number, nTok: number): number => ((nTok + 3) >> 2) * (nIn / 32) * 272 + 2 * (2 * nIn + (nIn / 32) * 4) + 128;
 
 /** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
@@ -127,6 +127,9 @@ export interface MambaKernels {
    */
   gemm_q8_0_q8_0_planes: GemmKernel;
   gemm_q8_0x4_q8_0_planes: GemmKernel;
+  /** The same planes for Q4_0 / Q4_0X2 weights, in Q4_0's order: the bits of gemm_q4_0_q8_0. */
+  gemm_q4_0_q8_0_planes: GemmKernel;
+  gemm_q4_0x2_q8_0_planes: GemmKernel;
   prepare_planes_q8_0: PlanesPrepareKernel;
   planes_q8_0_bytes(nIn: number, nTok: number): number;
   gemm_q4_k_q8_k: GemmKernel;

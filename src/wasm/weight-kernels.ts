@@ -72,7 +72,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
     prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
   Q4_0: {
-    activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
+    activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
     prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
@@ -87,7 +87,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
   // kernels' bits, one stream per two rows in the decode matvec.
   Q4_0X2: {
-    activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2',
+    activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0x2_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2',
     prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
   // A Q8_0 matrix whose row count is a multiple of 4, its row quads interleaved at load: the Q8_0 kernels' bits,

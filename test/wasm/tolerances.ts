@@ -55,6 +55,8 @@ export const KERNEL_TOLERANCES = {
   gemm_f16r_f32_planes: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0_planes: { metric: 'exact', tol: 0 },
   gemm_q8_0x4_q8_0_planes: { metric: 'exact', tol: 0 },
+  gemm_q4_0_q8_0_planes: { metric: 'exact', tol: 0 },
+  gemm_q4_0x2_q8_0_planes: { metric: 'exact', tol: 0 },
   gemm_q8_0_q8_0: { metric: 'exact', tol: 0 },
   gemm_q8_0x4_q8_0: { metric: 'exact', tol: 0 },
   gemm_q4_0_q8_0: { metric: 'exact', tol: 0 },
