@@ -132,23 +132,76 @@ function tile(
     let i01 = i32x4.splat(0);
     let i10 = i32x4.splat(0);
     let i11 = i32x4.splat(0);
-    const p = planes + <usize>q * qb + (<usize>b << 8);
-    const u = w0 + (<usize>b << 6);
-    const v = w1 + (<usize>b << 6);
-    for (let k: usize = 0; k < 16; k++) {
-      const x0 = v128.load(p + (k << 4));
-      const s0 = v128.load32_splat(u + (k << 2));
-      i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
-      if (pair) {
-        const x1 = v128.load(p + qb + (k << 4));
-        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
-        if (two) {
-          const s1 = v128.load32_splat(v + (k << 2));
-          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
-          i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
+    // the 16 pairs, four per iteration (constant load offsets; pointers bumped, no per-pair address math)
+    let xa = planes + <usize>q * qb + (<usize>b << 8);
+    let xb = xa + qb;
+    let wa = w0 + (<usize>b << 6);
+    let wb = w1 + (<usize>b << 6);
+    const xe = xa + 256;
+    for (; xa < xe; xa += 64, xb += 64, wa += 16, wb += 16) {
+      {
+        const x0 = v128.load(xa, 0);
+        const s0 = v128.load32_splat(wa, 0);
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 0);
+          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 0);
+            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
+            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
         }
-      } else if (two) {
-        i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(v + (k << 2)), x0));
+      }
+      {
+        const x0 = v128.load(xa, 16);
+        const s0 = v128.load32_splat(wa, 4);
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 16);
+          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 4);
+            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
+            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
+        }
+      }
+      {
+        const x0 = v128.load(xa, 32);
+        const s0 = v128.load32_splat(wa, 8);
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 32);
+          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 8);
+            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
+            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
+        }
+      }
+      {
+        const x0 = v128.load(xa, 48);
+        const s0 = v128.load32_splat(wa, 12);
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 48);
+          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 12);
+            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
+            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
+        }
       }
     }
     // acc + f32(block sums) · (d_w · d_x,t): matvec-q8_0.ts's order
@@ -199,32 +252,76 @@ function tile_q4(
     let i101 = i32x4.splat(0);
     let i110 = i32x4.splat(0);
     let i111 = i32x4.splat(0);
-    const p = planes + <usize>q * qb + (<usize>b << 8);
-    const u = w0 + (<usize>b << 6);
-    const v = w1 + (<usize>b << 6);
-    for (let k: usize = 0; k < 16; k += 2) {
-      const x0 = v128.load(p + (k << 4));
-      const x0o = v128.load(p + (k << 4), 16);
-      const s0 = v128.load32_splat(u + (k << 2));
-      const s0o = v128.load32_splat(u + (k << 2), 4);
-      i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
-      i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0o, x0o));
-      if (pair) {
-        const x1 = v128.load(p + qb + (k << 4));
-        const x1o = v128.load(p + qb + (k << 4), 16);
-        i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
-        i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0o, x1o));
-        if (two) {
-          const s1 = v128.load32_splat(v + (k << 2));
-          const s1o = v128.load32_splat(v + (k << 2), 4);
-          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
-          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1o, x0o));
-          i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
-          i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1o, x1o));
+    // the 16 pairs, four per iteration: two of each half (constant load offsets, pointers bumped)
+    let xa = planes + <usize>q * qb + (<usize>b << 8);
+    let xb = xa + qb;
+    let wa = w0 + (<usize>b << 6);
+    let wb = w1 + (<usize>b << 6);
+    const xe = xa + 256;
+    for (; xa < xe; xa += 64, xb += 64, wa += 16, wb += 16) {
+      {
+        const x0 = v128.load(xa, 0);
+        const s0 = v128.load32_splat(wa, 0);
+        i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 0);
+          i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 0);
+            i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
+            i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
         }
-      } else if (two) {
-        i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(v + (k << 2)), x0));
-        i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(v + (k << 2), 4), x0o));
+      }
+      {
+        const x0 = v128.load(xa, 16);
+        const s0 = v128.load32_splat(wa, 4);
+        i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 16);
+          i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 4);
+            i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1, x0));
+            i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
+        }
+      }
+      {
+        const x0 = v128.load(xa, 32);
+        const s0 = v128.load32_splat(wa, 8);
+        i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 32);
+          i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 8);
+            i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
+            i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
+        }
+      }
+      {
+        const x0 = v128.load(xa, 48);
+        const s0 = v128.load32_splat(wa, 12);
+        i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0, x0));
+        if (pair) {
+          const x1 = v128.load(xb, 48);
+          i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0, x1));
+          if (two) {
+            const s1 = v128.load32_splat(wb, 12);
+            i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1, x0));
+            i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1, x1));
+          }
+        } else if (two) {
+          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
+        }
       }
     }
     const dx0 = v128.load(scales + (<usize>(q * nBlocks + b) << 4));
