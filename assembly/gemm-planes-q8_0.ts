@@ -11,7 +11,7 @@
  *   planes + (q·nBlocks + b)·256 + 16k:            i16x8 [x_t,2k, x_t,2k+1]_{t = 4q..4q+3}
  *   planes + nQuads·nBlocks·256 + (q·nBlocks + b)·16: f32x4 [d_x,t]
  * a missing token of the last quad as token 4q's values (its lanes are not stored). After them, the tile's
- * two weight rows widened to i16 (nIn each), their scales as f32 (nBlocks each), and (Q4_0) eight f32x4.
+ * two weight rows widened to i16 (nIn each) and their scales as f32 (nBlocks each).
  * Q4_0 weights (gemm_q4_0_q8_0_planes) take the same planes: their nibbles − 8 widened to i16 once per row
  * pair, each block's two halves (pairs k even, k odd) summed apart as matvec-q4_0.ts does.
  */
@@ -23,7 +23,7 @@ import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
 /** Bytes prepare_planes_q8_0 and the planes GEMMs use for nTok tokens of nIn values (the caller's buffer). */
 export function planes_q8_0_bytes(nIn: i32, nTok: i32): i32 {
   const nBlocks = nIn / QK8_0;
-  return ((nTok + 3) >> 2) * nBlocks * (256 + 16) + 2 * (nIn * 2 + nBlocks * 4) + 8 * 16;
+  return ((nTok + 3) >> 2) * nBlocks * (256 + 16) + 2 * (nIn * 2 + nBlocks * 4);
 }
 
 /**
@@ -231,154 +231,77 @@ function tile(
 }
 
 /**
- * The Q4_0 tile (matvec-q4_0.ts's order: each block's two halves — pairs k even, k odd — summed apart in f32,
- * added at the end): rows at w0 (w1 when `two`) × quads q (q + 1 when `pair`). Eight i32 half sums per block
- * in registers; the eight f32 half sums in memory at acc (updated once per block).
+ * The Q4_0 tile, in matvec-q4_0.ts's order (each block's two halves — pairs k even, k odd — summed apart in
+ * f32, added at the end): rows r, r + 1 (when `two`) × one quad, the four f32 half sums in registers. (Two
+ * quads, with eight i32 half sums, left no register for the f32 sums: 12 % slower with them in memory.)
  */
 @inline
-function tile_q4(
-  outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, acc: usize,
-  nBlocks: i32, r: i32, q: i32, nTok: i32, two: bool, pair: bool,
+function tile_q4_1(
+  outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize,
+  nBlocks: i32, r: i32, q: i32, nTok: i32, two: bool,
 ): void {
   const qb = <usize>nBlocks * 256;
-  for (let i: usize = 0; i < 8; i++) v128.store(acc + (i << 4), f32x4.splat(0));
+  let f00 = f32x4.splat(0);
+  let f01 = f32x4.splat(0);
+  let f10 = f32x4.splat(0);
+  let f11 = f32x4.splat(0);
   for (let b = 0; b < nBlocks; b++) {
-    // iRQH: row r (+1), quad q (+1), half h
-    let i000 = i32x4.splat(0);
-    let i001 = i32x4.splat(0);
-    let i010 = i32x4.splat(0);
-    let i011 = i32x4.splat(0);
-    let i100 = i32x4.splat(0);
-    let i101 = i32x4.splat(0);
-    let i110 = i32x4.splat(0);
-    let i111 = i32x4.splat(0);
-    // the 16 pairs, four per iteration: two of each half (constant load offsets, pointers bumped)
+    let i00 = i32x4.splat(0);
+    let i01 = i32x4.splat(0);
+    let i10 = i32x4.splat(0);
+    let i11 = i32x4.splat(0);
     let xa = planes + <usize>q * qb + (<usize>b << 8);
-    let xb = xa + qb;
     let wa = w0 + (<usize>b << 6);
     let wb = w1 + (<usize>b << 6);
     const xe = xa + 256;
-    for (; xa < xe; xa += 64, xb += 64, wa += 16, wb += 16) {
+    for (; xa < xe; xa += 64, wa += 16, wb += 16) {
       {
         const x0 = v128.load(xa, 0);
-        const s0 = v128.load32_splat(wa, 0);
-        i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 0);
-          i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 0);
-            i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
-            i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
-        }
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(v128.load32_splat(wa, 0), x0));
+        if (two) i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
       }
       {
         const x0 = v128.load(xa, 16);
-        const s0 = v128.load32_splat(wa, 4);
-        i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 16);
-          i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 4);
-            i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1, x0));
-            i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
-        }
+        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(v128.load32_splat(wa, 4), x0));
+        if (two) i11 = i32x4.add(i11, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
       }
       {
         const x0 = v128.load(xa, 32);
-        const s0 = v128.load32_splat(wa, 8);
-        i000 = i32x4.add(i000, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 32);
-          i010 = i32x4.add(i010, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 8);
-            i100 = i32x4.add(i100, i32x4.dot_i16x8_s(s1, x0));
-            i110 = i32x4.add(i110, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i100 = i32x4.add(i100, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
-        }
+        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(v128.load32_splat(wa, 8), x0));
+        if (two) i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
       }
       {
         const x0 = v128.load(xa, 48);
-        const s0 = v128.load32_splat(wa, 12);
-        i001 = i32x4.add(i001, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 48);
-          i011 = i32x4.add(i011, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 12);
-            i101 = i32x4.add(i101, i32x4.dot_i16x8_s(s1, x0));
-            i111 = i32x4.add(i111, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i101 = i32x4.add(i101, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
-        }
+        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(v128.load32_splat(wa, 12), x0));
+        if (two) i11 = i32x4.add(i11, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
       }
     }
-    const dx0 = v128.load(scales + (<usize>(q * nBlocks + b) << 4));
-    const dw0 = v128.load32_splat(ds0 + (<usize>b << 2));
-    const d00 = f32x4.mul(dw0, dx0);
-    half_fma(acc, 0, i000, d00);
-    half_fma(acc, 1, i001, d00);
-    if (pair) {
-      const dx1 = v128.load(scales + (<usize>((q + 1) * nBlocks + b) << 4));
-      const d01 = f32x4.mul(dw0, dx1);
-      half_fma(acc, 2, i010, d01);
-      half_fma(acc, 3, i011, d01);
-      if (two) {
-        const dw1 = v128.load32_splat(ds1 + (<usize>b << 2));
-        const d10 = f32x4.mul(dw1, dx0);
-        const d11 = f32x4.mul(dw1, dx1);
-        half_fma(acc, 4, i100, d10);
-        half_fma(acc, 5, i101, d10);
-        half_fma(acc, 6, i110, d11);
-        half_fma(acc, 7, i111, d11);
-      }
-    } else if (two) {
-      const d10 = f32x4.mul(v128.load32_splat(ds1 + (<usize>b << 2)), dx0);
-      half_fma(acc, 4, i100, d10);
-      half_fma(acc, 5, i101, d10);
+    const dx = v128.load(scales + (<usize>(q * nBlocks + b) << 4));
+    const d0 = f32x4.mul(v128.load32_splat(ds0 + (<usize>b << 2)), dx);
+    f00 = f32x4.add(f00, f32x4.mul(f32x4.convert_i32x4_s(i00), d0));
+    f01 = f32x4.add(f01, f32x4.mul(f32x4.convert_i32x4_s(i01), d0));
+    if (two) {
+      const d1 = f32x4.mul(v128.load32_splat(ds1 + (<usize>b << 2)), dx);
+      f10 = f32x4.add(f10, f32x4.mul(f32x4.convert_i32x4_s(i10), d1));
+      f11 = f32x4.add(f11, f32x4.mul(f32x4.convert_i32x4_s(i11), d1));
     }
   }
-  // out = h0 + h1
   const o0 = outPtr + (<usize>r << 2);
-  store_lanes(o0, os, f32x4.add(v128.load(acc), v128.load(acc, 16)), 4 * q, nTok);
-  if (pair) store_lanes(o0, os, f32x4.add(v128.load(acc, 32), v128.load(acc, 48)), 4 * q + 4, nTok);
-  if (two) {
-    store_lanes(o0 + 4, os, f32x4.add(v128.load(acc, 64), v128.load(acc, 80)), 4 * q, nTok);
-    if (pair) store_lanes(o0 + 4, os, f32x4.add(v128.load(acc, 96), v128.load(acc, 112)), 4 * q + 4, nTok);
-  }
-}
-
-/** The f32 half sum i at acc += f32(half block sums) · d. */
-@inline
-function half_fma(acc: usize, i: i32, sums: v128, d: v128): void {
-  const a = acc + (<usize>i << 4);
-  v128.store(a, f32x4.add(v128.load(a), f32x4.mul(f32x4.convert_i32x4_s(sums), d)));
+  store_lanes(o0, os, f32x4.add(f00, f01), 4 * q, nTok);
+  if (two) store_lanes(o0 + 4, os, f32x4.add(f10, f11), 4 * q, nTok);
 }
 
 /** Rows r (and r + 1 when `two`) × every quad: two quads per tile, then the last one alone. */
 @inline
-function row_tiles(outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, acc: usize, nBlocks: i32, r: i32, nTok: i32, two: bool, q4: bool): void {
+function row_tiles(outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize, nBlocks: i32, r: i32, nTok: i32, two: bool, q4: bool): void {
   const nQuads = (nTok + 3) >> 2;
   let q = 0;
-  for (; q + 2 <= nQuads; q += 2) {
-    if (q4) tile_q4(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, q, nTok, two, true);
-    else tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, true);
+  if (q4) {
+    for (; q < nQuads; q++) tile_q4_1(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two);
+    return;
   }
-  if (q < nQuads) {
-    if (q4) tile_q4(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, q, nTok, two, false);
-    else tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, false);
-  }
+  for (; q + 2 <= nQuads; q += 2) tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, true);
+  if (q < nQuads) tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, false);
 }
 
 /** The shared body: Q8_0 weights (Q8_0X4 when `grouped`), or Q4_0 when `q4` (Q4_0X2 when `grouped`). */
@@ -397,15 +320,14 @@ function gemm_planes_q8(
   const w1 = w0 + (<usize>nIn << 1);
   const ds0 = w1 + (<usize>nIn << 1);
   const ds1 = ds0 + (<usize>nBlocks << 2);
-  const acc = ds1 + (<usize>nBlocks << 2); // Q4_0: the tile's eight f32 half sums
   for (let r = rowStart; r < rowEnd; r += 2) {
     const two = r + 1 < rowEnd;
     widen_row(w0, ds0, q4 ? q4_row(wPtr, r, rowBytes, grouped) : q8_row(wPtr, r, rowBytes, grouped), nBlocks, step, q4);
     if (two) {
       widen_row(w1, ds1, q4 ? q4_row(wPtr, r + 1, rowBytes, grouped) : q8_row(wPtr, r + 1, rowBytes, grouped), nBlocks, step, q4);
-      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, nTok, true, q4);
+      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, nTok, true, q4);
     } else {
-      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, acc, nBlocks, r, nTok, false, q4);
+      row_tiles(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, nTok, false, q4);
     }
   }
 }

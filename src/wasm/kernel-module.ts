@@ -36,7 +36,7 @@ export type PlanesPrepareKernel = (dst: number, xPtr: number, nIn: number, nTok:
 /** Bytes of the planes a chunk of nTok tokens of nIn values takes (assembly/gemm-planes.ts planes_bytes). */
 export const PLANES_BYTES = (nIn: number, nTok: number): number => (((nTok + 3) & ~3) * nIn + 2 * nIn) * 4 + 2048;
 /** The same for Q8_0 x (assembly/gemm-planes-q8_0.ts planes_q8_0_bytes). */
-export const PLANES_Q8_0_BYTES = (nIn: number, nTok: number): number => ((nTok + 3) >> 2) * (nIn / 32) * 272 + 2 * (2 * nIn + (nIn / 32) * 4) + 128;
+export const PLANES_Q8_0_BYTES = (nIn: number, nTok: number): number => ((nTok + 3) >> 2) * (nIn / 32) * 272 + 2 * (2 * nIn + (nIn / 32) * 4);
 
 /** dt[d] = softplus(W[d, :] · x + bias[d]) for d in [rowStart, rowEnd). */
 export type DtProjKernel = (dtPtr: number, wPtr: number, xPtr: number, biasPtr: number, rowStart: number, rowEnd: number, dtRank: number) => void;
