@@ -288,27 +288,27 @@ ${profile}
   Q8_0 and Q4_0 are instruction-bound: 128-bit WebAssembly SIMD has no u8×i8 dot product, where llama.cpp
   uses 256-bit AVX2 (\`vpmaddubsw\`); the relaxed i8×i7 dot with ggml's sign trick measured 7 % slower than
   our i16 dot (docs/kernels.md).
-  What closed part of the gap (each with the same bits as before, tested): the matvecs work on x *prepared*
+  What closed the gap (each with the same bits as before, tested): the matvecs work on x *prepared*
   once per op in each thread's scratch — F16 on x·2^112, so a half widens with i16 shifts and two shuffles and
-  no rescale multiply (+25–33 %); Q8_0 / Q4_0 on x widened to i16 once instead of once per row (+19 %) — the
-  Q8_0 matvec streams one row at a time (+34 % when the weights come from DRAM), Q4_0 splits nibbles with i16
-  shifts (V8 emulates i8x16 shifts), the scan's \`exp\` rounds by the magic-number trick and its gate is
-  vectorized (−26 %), the conv1d step runs four channels at a time (2×), and sequences keep their state in
-  WASM memory (no copy in and out per token). Then (2026-11-29, same bits again): the Q4_0 matvec dots
+  no rescale multiply (+25–33 %); Q8_0 / Q4_0 on x widened to i16 once instead of once per row (+19 %) — Q4_0
+  splits nibbles with i16 shifts (V8 emulates i8x16 shifts), the scan's \`exp\` rounds by the magic-number
+  trick and its gate is vectorized (−26 %), the conv1d step runs four channels at a time (2×), and sequences
+  keep their state in WASM memory (no copy in and out per token). Then (2026-11-29): the Q4_0 matvec dots
   nibbles + 8 as u16 lanes and subtracts 8·Σx per lane once (+25–30 % on its matrices), the decode scan step
   runs the prefill chunk scan's unrolled channel body for one token (−40 %), \`exp\` clamps with
-  \`f32x4.pmax/pmin\` (V8 expands \`max/min\` to ~6 instructions each for NaN and ±0 rules a clamp does not
-  need), and the F16 dt_proj runs four rows per horizontal sum on prepared x: Q4_0 decode +30 % end to end.
-- **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens (cache-blocked rows,
-  four tokens per weight load; Q8_0 / Q4_0 on tokens widened once per op), then the scan over the chunk in one
-  call per channel range, each channel's state and A held in registers across the tokens (2.5 → 1.8 ms per
-  token on this model; before, one step per token). The
-  GEMMs run at ~10–12 GMAC/s per thread for every type; llama.cpp's AVX2 GEMMs are ~1.5–2× faster per core on
-  the quantized types, and register-tiled variants (2×2, 1×4 tiles) measured no faster in V8, which spills.
-  Q4_0 (since 2026-11-29) sums each block in two integer halves accumulated apart, so its GEMM folds two
-  tokens per vector: its GEMMs take 0.79× the time, prefill +18–22 % end to end, decode unchanged (its matvec
-  folds two rows the same way: prefill and decode still give the same bits). The same order for Q8_0 sped its
-  prefill too but slowed its decode by 8 %, so Q8_0 keeps ggml's order (docs/kernels.md).
+  \`f32x4.pmax/pmin\`, the F16 dt_proj runs four rows per horizontal sum on prepared x; and the matrices read
+  by several rows at a time are interleaved at load so those rows are one stream (Q4_0 in row pairs: decode
+  +5–9 %; Q8_0 in quads, summed in ggml's scalar order — one f32 sum per row — so a vector holds four rows'
+  outputs: decode +10 % at 1 thread, +25 % at 2).
+- **Prefill** runs in_proj / x_proj / dt_proj / out_proj as GEMMs over chunks of 64 tokens, then the scan over
+  the chunk in one call per channel range, each channel's state and A held in registers across the tokens
+  (2.5 → 1.8 ms per token on this model; before, one step per token). Since 2026-11-29 the GEMMs run on x
+  prepared once per op as *planes*, tokens in the vector lanes (docs/kernels.md): a register tile over rows ×
+  tokens (F32/F16 2 × 16, Q8_0 2 × 8, Q4_0 2 × 4) shares each weight load across tokens and each x load
+  across rows, while every (row, token) keeps its type's exact order — the F32/F16 dot's four-accumulator
+  classes become sixteen passes, the quantized block sums come from dots of a broadcast weight pair against
+  four tokens' pairs with no horizontal step. The GEMMs went from ~8–13 to ~15–20 GMAC/s per thread: prefill
+  F32 +30 %, F16 +45 %, Q8_0 and Q4_0 +25–35 %, still the same bits as one step per token.
 - **Threads**: rows are split across threads (~4 chunks per thread per op, one barrier per op) and the results
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.

@@ -119,6 +119,22 @@ describe('other weight types: WASM = scalar reference on the same bytes', () => 
   }
 });
 
+/** Two backends of one model give the same logits and state bits on tiny's first prompt, stepped and prefilled. */
+function sameBitsStepsAndPrefill(a: WasmBackend, b: WasmBackend): void {
+  const ids = loadReference('tiny').prompts[0].ids;
+  for (const mode of ['step', 'prefill'] as const) {
+    const [x, y] = [a, b].map((backend) => {
+      const state = new MambaState(backend.config);
+      const logits = new Float32Array(backend.config.nVocab);
+      if (mode === 'prefill') backend.prefill(ids, state, logits);
+      else for (const id of ids) backend.step(id, state, logits);
+      return { logits, state: state.data };
+    });
+    assert.deepEqual(x.logits, y.logits, mode);
+    assert.deepEqual(x.state, y.state, mode);
+  }
+}
+
 describe('F16 matrices as F16R (src/wasm/f16r.ts)', () => {
   test('recoded where every |w| < 128 (one matrix with a 200 stays F16): the same bits as all F16, steps and prefill', async () => {
     const file = await retypedModel(await openModel(fixture('models', 'tiny', 'hf')), 'F16', 'tiny-F16-edited.gguf', (name, v) => {
@@ -134,19 +150,7 @@ describe('F16 matrices as F16R (src/wasm/f16r.ts)', () => {
     assert.equal(types['token_embd.weight'], 'F16R');
     assert.equal(types['blk.0.ssm_in.weight'], 'F16R');
     assert.deepEqual(new Set(Object.values(kept.matrixTypes())), new Set(['F16']));
-    const ids = loadReference('tiny').prompts[0].ids;
-    const n = recoded.config.nVocab;
-    for (const mode of ['step', 'prefill'] as const) {
-      const [a, b] = [recoded, kept].map((backend) => {
-        const state = new MambaState(backend.config);
-        const logits = new Float32Array(n);
-        if (mode === 'prefill') backend.prefill(ids, state, logits);
-        else for (const id of ids) backend.step(id, state, logits);
-        return { logits, state: state.data };
-      });
-      assert.deepEqual(a.logits, b.logits, mode);
-      assert.deepEqual(a.state, b.state, mode);
-    }
+    sameBitsStepsAndPrefill(recoded, kept);
   });
 });
 
@@ -163,19 +167,7 @@ describe('Q4_0 and Q8_0 matrices interleaved (src/wasm/interleave-rows.ts)', () 
       for (const name of names) assert.equal(types[name], file.tensor(name)!.shape[0] % group === 0 ? form : fileType, name);
       assert.ok(Object.values(types).includes(form));
       assert.ok(!Object.values(kept.matrixTypes()).includes(form));
-      const ids = loadReference('tiny').prompts[0].ids;
-      const n = grouped.config.nVocab;
-      for (const mode of ['step', 'prefill'] as const) {
-        const [a, b] = [grouped, kept].map((backend) => {
-          const state = new MambaState(backend.config);
-          const logits = new Float32Array(n);
-          if (mode === 'prefill') backend.prefill(ids, state, logits);
-          else for (const id of ids) backend.step(id, state, logits);
-          return { logits, state: state.data };
-        });
-        assert.deepEqual(a.logits, b.logits, mode);
-        assert.deepEqual(a.state, b.state, mode);
-      }
+      sameBitsStepsAndPrefill(grouped, kept);
     });
   }
 });
