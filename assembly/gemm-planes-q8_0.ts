@@ -132,76 +132,26 @@ function tile(
     let i01 = i32x4.splat(0);
     let i10 = i32x4.splat(0);
     let i11 = i32x4.splat(0);
-    // the 16 pairs, four per iteration (constant load offsets; pointers bumped, no per-pair address math)
+    // the 16 pairs (pointers bumped: no per-pair address arithmetic)
     let xa = planes + <usize>q * qb + (<usize>b << 8);
     let xb = xa + qb;
     let wa = w0 + (<usize>b << 6);
     let wb = w1 + (<usize>b << 6);
     const xe = xa + 256;
-    for (; xa < xe; xa += 64, xb += 64, wa += 16, wb += 16) {
-      {
-        const x0 = v128.load(xa, 0);
-        const s0 = v128.load32_splat(wa, 0);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 0);
-          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 0);
-            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
-            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
+    for (; xa < xe; xa += 16, xb += 16, wa += 4, wb += 4) {
+      const x0 = v128.load(xa);
+      const s0 = v128.load32_splat(wa);
+      i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
+      if (pair) {
+        const x1 = v128.load(xb);
+        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
+        if (two) {
+          const s1 = v128.load32_splat(wb);
+          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
+          i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
         }
-      }
-      {
-        const x0 = v128.load(xa, 16);
-        const s0 = v128.load32_splat(wa, 4);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 16);
-          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 4);
-            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
-            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
-        }
-      }
-      {
-        const x0 = v128.load(xa, 32);
-        const s0 = v128.load32_splat(wa, 8);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 32);
-          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 8);
-            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
-            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
-        }
-      }
-      {
-        const x0 = v128.load(xa, 48);
-        const s0 = v128.load32_splat(wa, 12);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(s0, x0));
-        if (pair) {
-          const x1 = v128.load(xb, 48);
-          i01 = i32x4.add(i01, i32x4.dot_i16x8_s(s0, x1));
-          if (two) {
-            const s1 = v128.load32_splat(wb, 12);
-            i10 = i32x4.add(i10, i32x4.dot_i16x8_s(s1, x0));
-            i11 = i32x4.add(i11, i32x4.dot_i16x8_s(s1, x1));
-          }
-        } else if (two) {
-          i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
-        }
+      } else if (two) {
+        i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb), x0));
       }
     }
     // acc + f32(block sums) · (d_w · d_x,t): matvec-q8_0.ts's order
@@ -236,7 +186,7 @@ function tile(
  * quads, with eight i32 half sums, left no register for the f32 sums: 12 % slower with them in memory.)
  */
 @inline
-function tile_q4_1(
+function tile_q4(
   outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, ds1: usize, planes: usize, scales: usize,
   nBlocks: i32, r: i32, q: i32, nTok: i32, two: bool,
 ): void {
@@ -254,26 +204,15 @@ function tile_q4_1(
     let wa = w0 + (<usize>b << 6);
     let wb = w1 + (<usize>b << 6);
     const xe = xa + 256;
-    for (; xa < xe; xa += 64, wa += 16, wb += 16) {
-      {
-        const x0 = v128.load(xa, 0);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(v128.load32_splat(wa, 0), x0));
-        if (two) i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 0), x0));
-      }
-      {
-        const x0 = v128.load(xa, 16);
-        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(v128.load32_splat(wa, 4), x0));
-        if (two) i11 = i32x4.add(i11, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x0));
-      }
-      {
-        const x0 = v128.load(xa, 32);
-        i00 = i32x4.add(i00, i32x4.dot_i16x8_s(v128.load32_splat(wa, 8), x0));
-        if (two) i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb, 8), x0));
-      }
-      {
-        const x0 = v128.load(xa, 48);
-        i01 = i32x4.add(i01, i32x4.dot_i16x8_s(v128.load32_splat(wa, 12), x0));
-        if (two) i11 = i32x4.add(i11, i32x4.dot_i16x8_s(v128.load32_splat(wb, 12), x0));
+    for (; xa < xe; xa += 32, wa += 8, wb += 8) {
+      // pair k (even: half 0) and k + 1 (odd: half 1)
+      const x0 = v128.load(xa);
+      const x1 = v128.load(xa, 16);
+      i00 = i32x4.add(i00, i32x4.dot_i16x8_s(v128.load32_splat(wa), x0));
+      i01 = i32x4.add(i01, i32x4.dot_i16x8_s(v128.load32_splat(wa, 4), x1));
+      if (two) {
+        i10 = i32x4.add(i10, i32x4.dot_i16x8_s(v128.load32_splat(wb), x0));
+        i11 = i32x4.add(i11, i32x4.dot_i16x8_s(v128.load32_splat(wb, 4), x1));
       }
     }
     const dx = v128.load(scales + (<usize>(q * nBlocks + b) << 4));
@@ -297,7 +236,7 @@ function row_tiles(outPtr: usize, os: usize, w0: usize, w1: usize, ds0: usize, d
   const nQuads = (nTok + 3) >> 2;
   let q = 0;
   if (q4) {
-    for (; q < nQuads; q++) tile_q4_1(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two);
+    for (; q < nQuads; q++) tile_q4(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two);
     return;
   }
   for (; q + 2 <= nQuads; q += 2) tile(outPtr, os, w0, w1, ds0, ds1, planes, scales, nBlocks, r, q, nTok, two, true);
