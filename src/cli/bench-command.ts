@@ -53,7 +53,7 @@ export interface BenchResult {
   /** The wasm memory (weights, state, scratch), when the backend is wasm. */
   wasm_memory_bytes?: number;
   weight_types: string[];
-  /** The types the wasm kernels compute the matrices in (F16 matrices become F16R at load: src/wasm/f16r.ts). */
+  /** The types the wasm kernels compute the matrices in (load-time forms included: F16R, Q4_0X2, Q8_0X4; weight-kernels.ts). */
   kernel_weight_types?: string[];
   load_ms: number;
   n_prompt: number;
