@@ -148,15 +148,15 @@ export class OpRunner {
     let gemm = kt.gemm;
     let x = xPtr;
     let stride = xs;
-    const fast = kt.planesGemm ?? kt.preparedGemm;
-    if (fast && this.preparedPtr !== 0) {
+    if (this.preparedPtr !== 0 && (kt.planesGemm || kt.preparedGemm)) {
       if (!this.isPrepared(xPtr)) {
-        this.preparedOutcome = kt.planesPrepare ? kt.planesPrepare(this.preparedPtr, xPtr, nIn, nTok, xs) : this.prepareTokens(kt, xPtr, nIn, nTok, xs);
+        // planes when they apply (4 tokens or more), else prepared tokens; preparedOutcome: -1 planes, 0 none, else the token stride
+        this.preparedOutcome = kt.planesPrepare && kt.planesPrepare(this.preparedPtr, xPtr, nIn, nTok, xs) === 1 ? -1 : kt.preparedGemm ? this.prepareTokens(kt, xPtr, nIn, nTok, xs) : 0;
       }
       if (this.preparedOutcome !== 0) {
-        gemm = fast;
+        gemm = this.preparedOutcome === -1 ? kt.planesGemm! : kt.preparedGemm!;
         x = this.preparedPtr;
-        stride = kt.planesGemm ? 0 : this.preparedOutcome;
+        stride = this.preparedOutcome === -1 ? 0 : this.preparedOutcome;
       }
     }
     gemm(outPtr, wPtr, x, start, end, nIn, nTok, os, stride);
