@@ -11,8 +11,9 @@
  * sequence, whatever it puts in the lanes of a vector (halves of two rows, or of two tokens): prefill and
  * decode, any thread count, give the same bits. Two halves rather than ggml's four lane sums because the
  * GEMM then folds two tokens' sums into one i32x4 (one convert, multiply and add for both) and the matvec two
- * rows': prefill GEMM 0.78× the time. Q8_0 keeps ggml's four lanes (matvec-q8_0.ts): its one-row-at-a-time
- * decode matvec has no second row to fold with, and the halves measured 8 % slower there.
+ * rows': prefill GEMM 0.78× the time. (The planes GEMM, gemm-planes-q8_0.ts, keeps the halves in two vectors
+ * of four tokens.) Q8_0 sums one f32 per (row, token) instead (matvec-q8_0.ts); that order measured slower for
+ * Q4_0's decode (docs/kernels.md).
  *
  *   block_q4_0: f16 d | u8 qs[16]   (18 bytes)   value j = d · ((qs[j] & 15) − 8), value j+16 = d · ((qs[j] >> 4) − 8)
  */
