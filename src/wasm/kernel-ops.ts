@@ -78,6 +78,13 @@ interface TypeKernels {
 export class OpRunner {
   private readonly types: readonly TypeKernels[];
   private readonly argsF32: Float32Array;
+  /**
+   * The op (its serial) and the x whose preparation this thread's area holds, and what preparing returned:
+   * a prepare kernel's 1 / 0 (matvec, dt_proj), or for a GEMM −1 (planes), 0 (none) or the prepared tokens' stride.
+   */
+  private preparedOp = -1;
+  private preparedX = -1;
+  private preparedOutcome = 0;
 
   constructor(
     private readonly k: MambaKernels,
@@ -96,11 +103,6 @@ export class OpRunner {
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
   }
-
-  /** The op (its serial) and the x whose preparation this thread's area holds, and what preparing returned. */
-  private preparedOp = -1;
-  private preparedX = -1;
-  private preparedOutcome = 0;
 
   /**
    * Whether this thread's area already holds x (at xPtr) of the current op prepared; if not, records that the
@@ -150,7 +152,7 @@ export class OpRunner {
     let stride = xs;
     if (this.preparedPtr !== 0 && (kt.planesGemm || kt.preparedGemm)) {
       if (!this.isPrepared(xPtr)) {
-        // planes when they apply (4 tokens or more), else prepared tokens; preparedOutcome: -1 planes, 0 none, else the token stride
+        // planes when they apply (4 tokens or more), else prepared tokens
         this.preparedOutcome = kt.planesPrepare && kt.planesPrepare(this.preparedPtr, xPtr, nIn, nTok, xs) === 1 ? -1 : kt.preparedGemm ? this.prepareTokens(kt, xPtr, nIn, nTok, xs) : 0;
       }
       if (this.preparedOutcome !== 0) {
