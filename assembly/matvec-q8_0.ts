@@ -15,7 +15,7 @@
  * Q8_0X4: the backend's load-time layout of a Q8_0 matrix whose row count is a multiple of 4 (interleave_rows,
  * common.ts): rows 4g … 4g + 3 interleaved block by block, so those four rows are one stream. The same
  * blocks; the kernels take it with the `quad` flag (a constant of each export): the same bits. Four rows in
- * four separate streams measured 0.6–0.9× one row at a time (from DRAM); interleaved, 1.08×.
+ * four separate streams measured 0.67–0.71× the one-row matvec (from DRAM); interleaved, 1.08×.
  *
  *   block_q8_0: f16 d | int8 qs[32]   (34 bytes)   value j = d · qs[j]
  */
