@@ -16,9 +16,10 @@
  * pair, each block's two halves (pairs k even, k odd) summed apart as matvec-q4_0.ts does.
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite } from './common';
-import { q8_row, q8_step } from './matvec-q8_0';
+import { q8_row, q8_step, store_i16x32 } from './matvec-q8_0';
 import { q4_row, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
+import { store_lanes } from './gemm-common';
 
 /** Bytes prepare_planes_q8_0 and the planes GEMMs use for nTok tokens of nIn values (the caller's buffer). */
 export function planes_q8_0_bytes(nIn: i32, nTok: i32): i32 {
@@ -94,23 +95,9 @@ function widen_row(wide: usize, ds: usize, w: usize, nBlocks: i32, step: usize, 
       q0 = v128.load(blk, 2);
       q1 = v128.load(blk, 18);
     }
-    const o = wide + (<usize>b << 6);
-    v128.store(o, i16x8.extend_low_i8x16_s(q0));
-    v128.store(o, i16x8.extend_high_i8x16_s(q0), 16);
-    v128.store(o, i16x8.extend_low_i8x16_s(q1), 32);
-    v128.store(o, i16x8.extend_high_i8x16_s(q1), 48);
+    store_i16x32(wide + (<usize>b << 6), q0, q1);
     store<f32>(ds + (<usize>b << 2), f16_to_f32_finite(load<u16>(blk)));
   }
-}
-
-/** Lanes t < nTok − t0 of v to out + (t0 + t)·os. */
-@inline
-function store_lanes(out: usize, os: usize, v: v128, t0: i32, nTok: i32): void {
-  const o = out + <usize>t0 * os;
-  store<f32>(o, f32x4.extract_lane(v, 0));
-  if (t0 + 1 < nTok) store<f32>(o + os, f32x4.extract_lane(v, 1));
-  if (t0 + 2 < nTok) store<f32>(o + 2 * os, f32x4.extract_lane(v, 2));
-  if (t0 + 3 < nTok) store<f32>(o + 3 * os, f32x4.extract_lane(v, 3));
 }
 
 /**

@@ -18,6 +18,7 @@
  * then (F16) its two rows widened to F32. `planes_bytes(nIn, nTok)` is the whole prepared size.
  */
 import { f16_to_f32_finite, f16x4_to_f32x4_finite } from './common';
+import { store_lanes } from './gemm-common';
 
 /** Bytes of the P_c buffer of one tile: 16 classes × 2 rows × 4 quads of f32x4. */
 const PARTIAL_BYTES: i32 = 16 * 8 * 16;
@@ -87,11 +88,7 @@ function class_sum(part: usize, idx: i32, l: i32): v128 {
 @inline
 function store_quad(outPtr: usize, os: usize, part: usize, idx: i32, r: i32, t: i32, nTok: i32): void {
   const s = f32x4.add(f32x4.add(class_sum(part, idx, 0), class_sum(part, idx, 1)), f32x4.add(class_sum(part, idx, 2), class_sum(part, idx, 3)));
-  const o = outPtr + <usize>t * os + (<usize>r << 2);
-  store<f32>(o, f32x4.extract_lane(s, 0));
-  if (t + 1 < nTok) store<f32>(o + os, f32x4.extract_lane(s, 1));
-  if (t + 2 < nTok) store<f32>(o + 2 * os, f32x4.extract_lane(s, 2));
-  if (t + 3 < nTok) store<f32>(o + 3 * os, f32x4.extract_lane(s, 3));
+  store_lanes(outPtr + (<usize>r << 2), os, s, t, nTok);
 }
 
 /**

@@ -8,7 +8,8 @@
 import { f16_to_f32_finite, fold2_i32x4 } from './common';
 import { dot_q4_0_q8_0, q4_row, q4_step, Q4_0_BLOCK_BYTES, QK4_0 } from './matvec-q4_0';
 import { Q8_0_BLOCK_BYTES } from './quantize-q8_0';
-import { q8_block_lanes_x, q8_scales4 } from './gemm-q8_0';
+import { q8_block_lanes_x } from './gemm-q8_0';
+import { q8_scales4 } from './matvec-q8_0';
 import { gemm_block_rows } from './gemm-common';
 
 /** From d = [d_w · d_x,t] (t = 0..3), the scales of tokens 0, 1 as their halves' lanes: [d0, d1, d0, d1]. */

@@ -5,10 +5,10 @@
  * exactly as dot_q8_0_q8_0 (matvec-q8_0.ts), so the bits equal matvec_q8_0_q8_0's. nIn % 32 == 0. The backend
  * runs the faster twins (gemm-widened.ts, gemm-planes-q8_0.ts); this one is their reference.
  */
-import { f16_to_f32_finite, f16x4_to_f32x4_finite, sum4_i32x4 } from './common';
-import { dot_q8_0_q8_0, q8_row, q8_step } from './matvec-q8_0';
+import { f16_to_f32_finite, sum4_i32x4 } from './common';
+import { dot_q8_0_q8_0, q8_row, q8_scales4, q8_step } from './matvec-q8_0';
 import { Q8_0_BLOCK_BYTES, QK8_0 } from './quantize-q8_0';
-import { gemm_block_rows } from './gemm-common';
+import { gemm_block_rows, store_lanes } from './gemm-common';
 
 /**
  * The exact i32 lane sums of one Q8_0 activation block (at x) against a weight block already widened to i16
@@ -21,16 +21,6 @@ export function q8_block_lanes_x(w0l: v128, w0h: v128, w1l: v128, w1h: v128, x: 
   const s0 = i32x4.add(i32x4.dot_i16x8_s(w0l, i16x8.extend_low_i8x16_s(x0)), i32x4.dot_i16x8_s(w0h, i16x8.extend_high_i8x16_s(x0)));
   const s1 = i32x4.add(i32x4.dot_i16x8_s(w1l, i16x8.extend_low_i8x16_s(x1)), i32x4.dot_i16x8_s(w1h, i16x8.extend_high_i8x16_s(x1)));
   return i32x4.add(s0, s1);
-}
-
-/** The F16 scales of four Q8_0 x blocks (at x + t·xs, t = 0..3) as f32x4, exact. */
-@inline
-export function q8_scales4(x: usize, xs: usize): v128 {
-  let h = v128.load16_splat(x);
-  h = v128.load16_lane(x + xs, h, 1);
-  h = v128.load16_lane(x + 2 * xs, h, 2);
-  h = v128.load16_lane(x + 3 * xs, h, 3);
-  return f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h));
 }
 
 @inline
@@ -54,10 +44,7 @@ function dot4_q8_0_q8_0(o: usize, os: usize, wPtr: usize, x: usize, xs: usize, n
     const d = f32x4.mul(f32x4.splat(f16_to_f32_finite(load<u16>(w))), q8_scales4(xb, xs));
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), d));
   }
-  store<f32>(o, f32x4.extract_lane(acc, 0));
-  store<f32>(o + os, f32x4.extract_lane(acc, 1));
-  store<f32>(o + 2 * os, f32x4.extract_lane(acc, 2));
-  store<f32>(o + 3 * os, f32x4.extract_lane(acc, 3));
+  store_lanes(o, os, acc, 0, 4);
 }
 
 export function gemm_q8_0_q8_0(

@@ -10,7 +10,7 @@
  * (matvec-q4_0.ts, gemm-q4_0.ts).
  */
 import { f16_to_f32_finite, sum4_i32x4 } from './common';
-import { gemm_block_rows } from './gemm-common';
+import { gemm_block_rows, store_lanes } from './gemm-common';
 import { block2_fma, fold4_d01, fold4_d23, store_tokens4 } from './gemm-q4_0';
 import { dot_q4_0_widened, q4_row, q4_scale_bits, q4_step, Q4_0_BLOCK_BYTES } from './matvec-q4_0';
 import { dot_q8_0_widened, q8_row, q8_step } from './matvec-q8_0';
@@ -111,10 +111,7 @@ function gemm_widened(
         if (q4) {
           store_tokens4(o, os, a0, a1);
         } else {
-          store<f32>(o, f32x4.extract_lane(a0, 0));
-          store<f32>(o + os, f32x4.extract_lane(a0, 1));
-          store<f32>(o + 2 * os, f32x4.extract_lane(a0, 2));
-          store<f32>(o + 3 * os, f32x4.extract_lane(a0, 3));
+          store_lanes(o, os, a0, 0, 4);
         }
       }
     }

@@ -34,6 +34,16 @@ export function q8_step(quad: bool): usize {
   return quad ? <usize>(4 * Q8_0_BLOCK_BYTES) : <usize>Q8_0_BLOCK_BYTES;
 }
 
+/** The F16 scales of four Q8_0 blocks (at x + t·xs, t = 0..3: four tokens' x, or a quad of Q8_0X4 rows) as f32x4, exact. */
+@inline
+export function q8_scales4(x: usize, xs: usize): v128 {
+  let h = v128.load16_splat(x);
+  h = v128.load16_lane(x + xs, h, 1);
+  h = v128.load16_lane(x + 2 * xs, h, 2);
+  h = v128.load16_lane(x + 3 * xs, h, 3);
+  return f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h));
+}
+
 /** The exact i32 lane sums of the Q8_0 weight block at w against four i16x8 of x (values 0..31). */
 @inline
 export function q8_block_lanes(w: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
@@ -87,19 +97,22 @@ function matvec_q8_0(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, row
 //
 //   widened x: nBlocks × 64 bytes (i16 values 0..31 of each block), then nBlocks × f32 d.
 
+/** 32 int8 values (q0: 0..15, q1: 16..31) → 32 i16 at y (64 bytes). */
+@inline
+export function store_i16x32(y: usize, q0: v128, q1: v128): void {
+  v128.store(y, i16x8.extend_low_i8x16_s(q0));
+  v128.store(y, i16x8.extend_high_i8x16_s(q0), 16);
+  v128.store(y, i16x8.extend_low_i8x16_s(q1), 32);
+  v128.store(y, i16x8.extend_high_i8x16_s(q1), 48);
+}
+
 /** x (Q8_0 blocks of n values) → the widened layout above at y (68 bytes per block). Returns 1 (always usable). */
 export function widen_q8_0(yPtr: usize, xPtr: usize, n: i32): i32 {
   const nBlocks = n / QK8_0;
   const scales = yPtr + (<usize>nBlocks << 6);
   for (let b = 0; b < nBlocks; b++) {
     const x = xPtr + <usize>b * Q8_0_BLOCK_BYTES;
-    const q0 = v128.load(x, 2);
-    const q1 = v128.load(x, 18);
-    const y = yPtr + (<usize>b << 6);
-    v128.store(y, i16x8.extend_low_i8x16_s(q0));
-    v128.store(y, i16x8.extend_high_i8x16_s(q0), 16);
-    v128.store(y, i16x8.extend_low_i8x16_s(q1), 32);
-    v128.store(y, i16x8.extend_high_i8x16_s(q1), 48);
+    store_i16x32(yPtr + (<usize>b << 6), v128.load(x, 2), v128.load(x, 18));
     store<f32>(scales + (<usize>b << 2), f16_to_f32_finite(load<u16>(x)));
   }
   return 1;
@@ -154,11 +167,7 @@ export function matvec_q8_0x4_q8_0_widened(outPtr: usize, wPtr: usize, xwPtr: us
         q8_block_lanes(w + 2 * Q8_0_BLOCK_BYTES, x0, x1, x2, x3),
         q8_block_lanes(w + 3 * Q8_0_BLOCK_BYTES, x0, x1, x2, x3),
       );
-      let h = v128.load16_splat(w);
-      h = v128.load16_lane(w + Q8_0_BLOCK_BYTES, h, 1);
-      h = v128.load16_lane(w + 2 * Q8_0_BLOCK_BYTES, h, 2);
-      h = v128.load16_lane(w + 3 * Q8_0_BLOCK_BYTES, h, 3);
-      const d = f32x4.mul(f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h)), v128.load32_splat(xsp));
+      const d = f32x4.mul(q8_scales4(w, Q8_0_BLOCK_BYTES), v128.load32_splat(xsp));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), d));
       w += step;
       xw += 64;

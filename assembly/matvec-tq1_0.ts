@@ -9,7 +9,7 @@
  * In SIMD: u·3 mod 256 is two wrapping i8x16 adds, and t = (u > 85) + (u > 170) − 1 (the same as
  * ((3u) >> 8) − 1 for every byte u), two unsigned compares whose all-ones lanes count as −1.
  */
-import { f16_to_f32, f16_to_f32_finite } from './common';
+import { f16_to_f32, f16_to_f32_finite, hsum_i32x4 } from './common';
 import { Q8_K_BLOCK_BYTES, Q8_K_QS, QK_K } from './quantize-q8_k';
 import { dot16_i8 } from './matvec-tq2_0';
 
@@ -61,8 +61,7 @@ export function dot_tq1_0_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
     );
     s1 = i32x4.add(s1, dot16_i8(trits(u), x + 240));
     const s = i32x4.add(s0, s1);
-    const si = (i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1)) + (i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3));
-    acc = acc + <f32>si * (f16_to_f32_finite(load<u16>(w, D)) * load<f32>(x - Q8_K_QS));
+    acc = acc + <f32>hsum_i32x4(s) * (f16_to_f32_finite(load<u16>(w, D)) * load<f32>(x - Q8_K_QS));
   }
   return acc;
 }

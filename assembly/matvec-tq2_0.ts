@@ -4,7 +4,7 @@
  *
  *   block_tq2_0: u8 qs[64] | f16 d   (66 bytes)   weight 128i + 32n + m = bits 2n..2n+1 of qs[32i + m], minus 1
  */
-import { f16_to_f32, f16_to_f32_finite } from './common';
+import { f16_to_f32, f16_to_f32_finite, hsum_i32x4 } from './common';
 import { Q8_K_BLOCK_BYTES, Q8_K_QS, QK_K } from './quantize-q8_k';
 
 export const TQ2_0_BLOCK_BYTES: i32 = 66;
@@ -45,8 +45,7 @@ export function dot_tq2_0_q8_k(wPtr: usize, xPtr: usize, nBlocks: i32): f32 {
       s1 = i32x4.add(s1, dot16_i8(i8x16.sub(v128.and(i16x8.shr_u(q1, 6), m3), one), xi + 112));
     }
     const s = i32x4.add(s0, s1);
-    const si = (i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1)) + (i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3));
-    acc = acc + <f32>si * (f16_to_f32_finite(load<u16>(w, D)) * load<f32>(x - Q8_K_QS));
+    acc = acc + <f32>hsum_i32x4(s) * (f16_to_f32_finite(load<u16>(w, D)) * load<f32>(x - Q8_K_QS));
   }
   return acc;
 }
