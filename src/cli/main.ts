@@ -59,6 +59,14 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isMain) {
+  // A reader that stops early (`mamba-ts run … | head`) closes the pipe: stop quietly, as `cat` would, instead
+  // of an unhandled EPIPE stack trace. Any other output error is still reported.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
   process.exitCode = code;
 }

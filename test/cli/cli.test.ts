@@ -139,3 +139,19 @@ test('the built binary runs as a process and exits with the right codes', () => 
   const usage = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
   assert.equal(usage.status, 2);
 });
+
+test('a reader that closes the pipe early ends the process quietly (no EPIPE trace)', async () => {
+  const { spawn } = await import('node:child_process');
+  const bin = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [bin, 'run', TINY_HF, '--prompt-ids', '1,2', '-n', '100000', '--seed', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  // like `| head -c 1`: read the first output, then close our end
+  const first = await Promise.race([new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(String(d)))), exited.then(() => '')]);
+  assert.notEqual(first, '', `the run ended before writing anything: ${stderr}`);
+  child.stdout.destroy();
+  const code = await exited;
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled|at /);
+});
