@@ -71,6 +71,11 @@ export interface BenchResult {
   peak_rss_bytes: number;
   /** RSS before the model was opened (the Node runtime and mamba.ts' code): peak − baseline is the model's. */
   baseline_rss_bytes: number;
+  /**
+   * RSS the worker threads added when they started, before any weight was read (0 with one thread): each is
+   * a V8 isolate and a Node environment, a cost of the runtime per thread, not of the model.
+   */
+  worker_rss_bytes: number;
   op_profile?: { prefill: OpProfileEntry[]; decode: OpProfileEntry[] };
 }
 
@@ -152,6 +157,7 @@ export const benchCommand: Command = {
     }
 
     const baselineRss = process.memoryUsage.rss();
+    let workerRss = 0;
     const t0 = performance.now();
     const file = await openModel(path);
     const weightTypes = [...new Set(file.tensors.filter((t) => t.shape.length === 2).map((t) => t.type.name))];
@@ -159,7 +165,11 @@ export const benchCommand: Command = {
     try {
       if (backendName === 'wasm') {
         const threads = threadsAsked > 0 ? threadsAsked : defaultThreadsFor(file.config, defaultThreadCount());
-        backend = await WasmBackend.create(file, { threads, workerFactory: nodeKernelWorkerFactory, prefillChunkTokens: prefillChunk });
+        const onWorkers = (phase: 'starting' | 'ready') => {
+          if (phase === 'starting') workerRss = -process.memoryUsage.rss();
+          else workerRss += process.memoryUsage.rss();
+        };
+        backend = await WasmBackend.create(file, { threads, workerFactory: nodeKernelWorkerFactory, prefillChunkTokens: prefillChunk, onWorkers });
       } else {
         backend = new MambaReference(file.config, await loadWeightsF32(file));
       }
@@ -224,6 +234,7 @@ export const benchCommand: Command = {
         decode_tokens_per_s_runs: decodeRates.map((x) => round(x)),
         peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
         baseline_rss_bytes: baselineRss,
+        worker_rss_bytes: workerRss,
         ...(opProfile ? { op_profile: opProfile } : {}),
       };
       if (values.json) {
@@ -234,7 +245,7 @@ export const benchCommand: Command = {
       io.stdout.write(
         `model    ${path} (${mib(result.model_bytes)}; ${result.weight_types.join(', ')}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}\n` +
           `backend  ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}${wasm ? `, matrices in ${result.kernel_weight_types!.join(', ')}, prefill chunks of ${wasm.prefillChunkTokens} tokens, wasm memory ${mib(wasm.memoryReport.totalBytes)}` : ''}\n` +
-          `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)} (${mib(result.peak_rss_bytes - result.baseline_rss_bytes)} above the ${mib(result.baseline_rss_bytes)} before loading)\n` +
+          `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)} (${mib(result.peak_rss_bytes - result.baseline_rss_bytes)} above the ${mib(result.baseline_rss_bytes)} before loading${workerRss > 0 ? `, of which the worker threads ${mib(workerRss)}` : ''})\n` +
           (nPrompt > 0 ? `prompt   ${result.prompt_tokens_per_s} tokens/s  (pp${nPrompt}, median of ${repeat}: ${result.prompt_tokens_per_s_runs.join(', ')})\n` : '') +
           (nGen > 0 ? `decode   ${result.decode_tokens_per_s} tokens/s  (tg${nGen}, median of ${repeat}: ${result.decode_tokens_per_s_runs.join(', ')})\n` : ''),
       );

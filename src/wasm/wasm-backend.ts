@@ -64,6 +64,11 @@ export interface WasmBackendOptions {
    * reads together (default true; false keeps the file's layout, for comparisons).
    */
   interleaveRows?: boolean;
+  /**
+   * Called just before the worker threads are started and once they are ready (before any weight is read):
+   * a host can measure what the threads themselves cost (Node: `mamba-ts bench` reads its RSS there).
+   */
+  onWorkers?: (phase: 'starting' | 'ready') => void;
 }
 
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
@@ -251,9 +256,14 @@ export class WasmBackend implements ForwardBackend {
     const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0));
     // The workers start before the weights are read: a worker's start-up garbage (~7 MiB, freed soon after)
     // then comes and goes while the process is small, instead of adding to its peak RSS on top of the weights.
-    const pool = nThreads === 1 ? undefined : await KernelPool.create({
-      module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
-    });
+    let pool: KernelPool | undefined;
+    if (nThreads > 1) {
+      opts.onWorkers?.('starting');
+      pool = await KernelPool.create({
+        module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
+      });
+      opts.onWorkers?.('ready');
+    }
     // the load-time forms; interleave_rows moves a group of rows through the xz scratch (not in use yet)
     const xzBytes = 4 * nChunk * 2 * c.dInner;
     const relayout = (m: WasmMatrix): WasmWeightType => {

@@ -18,7 +18,10 @@ test('bench --json: the documented keys, for wasm at 1 and 2 threads and for sca
     const r = await cli('bench', TINY, '-p', '9', '-n', '3', '--repeat', '2', '--backend', backend, '--threads', threads, '--json');
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    for (const k of ['prompt_tokens_per_s', 'decode_tokens_per_s', 'load_ms', 'peak_rss_bytes', 'baseline_rss_bytes', 'threads', 'backend', 'model_bytes']) assert.ok(k in out, `${k} in ${r.stdout}`);
+    for (const k of ['prompt_tokens_per_s', 'decode_tokens_per_s', 'load_ms', 'peak_rss_bytes', 'baseline_rss_bytes', 'worker_rss_bytes', 'threads', 'backend', 'model_bytes']) assert.ok(k in out, `${k} in ${r.stdout}`);
+    // a worker thread is a V8 isolate: it always costs some RSS; one thread has none to count
+    if (threads === '2') assert.ok(out.worker_rss_bytes > 0, `worker_rss_bytes ${out.worker_rss_bytes}`);
+    else assert.equal(out.worker_rss_bytes, 0);
     assert.equal(out.backend, backend);
     assert.equal(out.threads, backend === 'wasm' ? Number(threads) : 1);
     assert.ok(out.prompt_tokens_per_s > 0 && out.decode_tokens_per_s > 0 && out.peak_rss_bytes > 0);

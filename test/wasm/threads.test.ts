@@ -128,6 +128,18 @@ describe('pool lifecycle', () => {
     assert.equal(defaultThreadsFor(c, 1), 1);
   });
 
+  test('onWorkers: starting, then ready, before any weight is read; never with one thread', async () => {
+    for (const threads of [1, 3]) {
+      const events: string[] = [];
+      const b = await backend(() => openModel(TINY), { threads, onWorkers: (phase) => events.push(phase), onTensor: () => events.push('tensor') });
+      assert.equal(b.nThreads, threads);
+      const expected = threads === 1 ? [] : ['starting', 'ready'];
+      assert.deepEqual(events.filter((e) => e !== 'tensor'), expected);
+      assert.ok(events.lastIndexOf('tensor') > 0 && events.slice(0, expected.length).every((e) => e !== 'tensor'), events.join(' '));
+      await b.dispose();
+    }
+  });
+
   test('threads without a worker factory: a typed error', async () => {
     const f = await openModel(TINY);
     await assert.rejects(WasmBackend.create(f, { threads: 2 }), (e: unknown) => e instanceof UnsupportedError && /workerFactory/.test(e.hint ?? ''));
