@@ -262,8 +262,10 @@ prebuilt CPU build, AVX2) on the same GGUF files of a 130m-shaped model. **Gener
 ## Results (tokens/s; ratio = mamba-ts / llama.cpp)
 
 Each engine at its best thread count (the issue's bar: ratio ≥ 1), and mamba-ts' memory: peak RSS minus the
-RSS of the process before the model was opened (Node and mamba.ts' code, ~50 MiB), against file size + 10 % +
-one recurrent state:
+RSS of the process before the model was opened (Node and mamba.ts' code, ~50 MiB), at 1 and 2 threads, and the
+larger of the two without the RSS the worker thread added when it started (\`worker_rss_bytes\`, measured in
+each run before any weight is read: a Node worker is a V8 isolate and a Node environment, ~8.6 MiB), against
+file size + 10 % + one recurrent state:
 
 ${bestTable}
 
@@ -282,7 +284,9 @@ ${profile}
 ## Reading the numbers
 
 - **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
-  engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate. The F16 matvec
+  engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate on one thread
+  (~14 GB/s); at 2 threads it reads 20–21 GB/s and llama.cpp 21–22 (F32 decode 0.91–1.01 over the last three
+  runs; a two-row F32 matvec sharing x loads measured 0.76–0.85×, docs/kernels.md). The F16 matvec
   reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there),
   once its weights are no f32 subnormals: F16 matrices are re-encoded at load as F16R (exponent bias 25, the
   same values, src/wasm/f16r.ts), because the exactly widened F16 subnormals — 0.64 % of the 130m in_proj's
@@ -317,13 +321,22 @@ ${profile}
   whose cores are busy with other work, more threads than free cores is slower than one.
 - **Memory**: the weights are read from the file straight into WASM memory (no JS-heap copy; before, F32 peaked
   at 617 MiB). Above the Node runtime (~50 MiB before anything is loaded), a model costs its WASM memory (the
-  weights + ~6 MiB of activations and the state) plus a part that does not grow with the model: ~5–8 MiB for
-  opening the file (header buffers; the tokenizer's 100k strings are no longer decoded until a tokenizer is
-  built — that alone was ~10 MiB of peak) and the kernels' code, and **~10 MiB per worker thread**: a Node
-  worker is a whole V8 isolate and Node environment (measured: an idle kernel worker adds 10.8 MiB RSS;
-  \`resourceLimits\` save ~1 MiB). The bar (file + 10 % + state) leaves 10 % of the file for all of that: the
-  F32 and F16 files meet it, the small files exceed it by about that constant (see the table). Building the
-  tokenizer (\`run\`, not \`bench\`) adds ~15 MiB and ~150 ms for the 50k-token vocabulary.
+  weights, ~2.5 MiB of prompt-chunk activations and the state) plus a part that does not grow with the model,
+  ~10 MiB at one thread for the 130m shape (measured by mapping, /proc/self/smaps, Q4_0):
+  - opening the file, ~3.5 MiB: the 1.7 MiB header kept for its tokenizer arrays (read into a 2 MiB buffer) and
+    V8's heap. The header's 100k string lengths used to box two doubles each until V8 optimized the loop, which
+    grew the young generation: 5.2 MiB before that fix;
+  - V8's young generation growing during the load (~1 MiB), its compiler threads' malloc arenas (~1–2 MiB,
+    growing as TurboFan optimizes the kernels) and the Node binary's code pages first touched (~1 MiB);
+  - **~8.6 MiB per worker thread**: a Node worker is a whole V8 isolate and Node environment (an idle worker
+    blocked in \`Atomics.wait\` holds ~30 V8 heap pages; \`resourceLimits\` save ~1 MiB, a CommonJS entry or a
+    forced GC nothing). \`bench\` measures it in each run (\`worker_rss_bytes\`).
+
+  The bar (file + 10 % + state) leaves 10 % of the file for all of that: the F32 and F16 files meet it, the
+  Q8_0 file meets it at one thread, and the Q4_0 file (7.6 MiB of slack) cannot hold even one worker. Measured
+  and not adopted: prompt chunks of 32 tokens instead of 64 save 1.2 MiB but cost 5–7 % of prefill at 2
+  threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~15 MiB and ~150 ms for the 50k-token
+  vocabulary.
 
 ## \`mamba-ts bench\`
 
@@ -332,7 +345,7 @@ ${profile}
 single-token steps (the greedy token fed back), after a warm-up, and reports medians over R runs: prompt and
 decode tokens/s, load time, peak RSS (\`process.resourceUsage().maxRSS\`) and the RSS before loading, threads,
 backend, model bytes. JSON keys: \`prompt_tokens_per_s\`, \`decode_tokens_per_s\`, \`load_ms\`, \`peak_rss_bytes\`,
-\`baseline_rss_bytes\`, \`threads\`,
+\`baseline_rss_bytes\`, \`worker_rss_bytes\`, \`threads\`,
 \`backend\`, plus \`model_bytes\`, \`wasm_memory_bytes\`, \`weight_types\`, per-run rates, and \`op_profile\`
 with \`--profile-ops\`. \`npm run bench\` runs it on \`/tmp/mamba-130m-random/gguf/f32.gguf\` unless given a model.
 
