@@ -29,13 +29,14 @@ const OPTIONS = {
   'n-gen': { type: 'string', short: 'n', valueName: 'N', description: 'decode steps (default 128; 0 = skip)' },
   repeat: { type: 'string', short: 'r', valueName: 'R', description: 'measured runs; medians are reported (default 3)' },
   backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
+  batch: { type: 'string', short: 'b', valueName: 'B', description: 'sequences decoded together (batched steps; each gets the prompt); tokens/s count all of them (default 1)' },
   'prefill-chunk': { type: 'string', valueName: 'T', description: 'prompt tokens per GEMM chunk (wasm; default 64)' },
   'profile-ops': { type: 'boolean', description: 'after the runs, one profiled run: time per kernel family (wasm)' },
   json: { type: 'boolean', description: 'print one JSON object (prompt_tokens_per_s, decode_tokens_per_s, load_ms, peak_rss_bytes, threads, backend, …)' },
 } as const satisfies OptionTable;
 
-const USAGE = `usage: mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--backend scalar|wasm]
-                      [--prefill-chunk T] [--profile-ops] [--json]
+const USAGE = `usage: mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--batch B]
+                      [--backend scalar|wasm] [--prefill-chunk T] [--profile-ops] [--json]
 
 Measures prompt processing (tokens/s of prefill) and decoding (tokens/s of single steps) on MODEL, a .gguf
 file or a checkpoint directory; without MODEL, the 130m-shaped random model of docs/performance.md
@@ -58,6 +59,8 @@ export interface BenchResult {
   load_ms: number;
   n_prompt: number;
   n_gen: number;
+  /** Sequences decoded together; the tokens/s count all of them. */
+  batch: number;
   repeat: number;
   prefill_chunk_tokens?: number;
   prompt_ms: number;
@@ -103,25 +106,30 @@ function benchPrompt(n: number, nVocab: number): number[] {
   });
 }
 
-/** One run: prefill the prompt, then nGen steps (greedy token fed back). Times in ms. */
-function runOnce(b: ForwardBackend, prompt: readonly number[], nGen: number): { promptMs: number; decodeMs: number } {
-  // As generation does (MambaModel.newSequence): a state living in the backend when it has a slot.
-  const state = b.acquireState?.() ?? new MambaState(b.config);
-  const logits = new Float32Array(b.config.nVocab);
+/**
+ * One run: prefill the prompt into each of `batch` sequences, then nGen decode steps of all of them (the greedy
+ * token fed back; one batched step per round when the backend has stepBatch). Times in ms.
+ */
+function runOnce(b: ForwardBackend, prompt: readonly number[], nGen: number, batch = 1): { promptMs: number; decodeMs: number } {
+  // As generation does (MambaModel.newSequence): states living in the backend while it has slots.
+  const states = Array.from({ length: batch }, () => b.acquireState?.() ?? new MambaState(b.config));
+  const logits = states.map(() => new Float32Array(b.config.nVocab));
+  const ids = new Int32Array(batch);
   let promptMs = 0;
   if (prompt.length > 0) {
     const t0 = performance.now();
-    b.prefill(prompt, state, logits);
+    for (let i = 0; i < batch; i++) b.prefill(prompt, states[i], logits[i]);
     promptMs = performance.now() - t0;
+    for (let i = 0; i < batch; i++) ids[i] = argmax(logits[i]);
   }
-  let id = prompt.length > 0 ? argmax(logits) : 0;
   const t1 = performance.now();
-  for (let i = 0; i < nGen; i++) {
-    b.step(id, state, logits);
-    id = argmax(logits);
+  for (let n = 0; n < nGen; n++) {
+    if (batch > 1 && b.stepBatch) b.stepBatch(batch, ids, states, logits);
+    else for (let i = 0; i < batch; i++) b.step(ids[i], states[i], logits[i]);
+    for (let i = 0; i < batch; i++) ids[i] = argmax(logits[i]);
   }
   const decodeMs = performance.now() - t1;
-  b.releaseState?.(state);
+  for (const st of states) b.releaseState?.(st);
   return { promptMs, decodeMs };
 }
 
@@ -146,6 +154,7 @@ export const benchCommand: Command = {
     const nGen = values['n-gen'] === undefined ? 128 : intArg('-n', values['n-gen'], 0, 1 << 20);
     const repeat = values.repeat === undefined ? 3 : intArg('--repeat', values.repeat, 1, 1000);
     const threadsAsked = values.threads === undefined ? 0 : intArg('--threads', values.threads, 0, 1024);
+    const batch = values.batch === undefined ? 1 : intArg('--batch', values.batch, 1, 1024);
     const prefillChunk = values['prefill-chunk'] === undefined ? undefined : intArg('--prefill-chunk', values['prefill-chunk'], 1, 4096);
     const backendName = values.backend === undefined ? DEFAULT_BACKEND : choiceArg('--backend', values.backend, BACKEND_NAMES);
     if (nPrompt === 0 && nGen === 0) throw new UsageError('nothing to measure: -p 0 and -n 0');
@@ -183,17 +192,17 @@ export const benchCommand: Command = {
       const c = backend.config;
       const prompt = benchPrompt(nPrompt, c.nVocab);
       // warm-up: compiles the hot paths (and touches every weight page once)
-      runOnce(backend, prompt.slice(0, Math.min(nPrompt, 2 * (wasm?.prefillChunkTokens ?? 1) + 1)), Math.min(nGen, 2));
+      runOnce(backend, prompt.slice(0, Math.min(nPrompt, 2 * (wasm?.prefillChunkTokens ?? 1) + 1)), Math.min(nGen, 2), batch);
       const promptRates: number[] = [];
       const decodeRates: number[] = [];
       const promptMs: number[] = [];
       const decodeMs: number[] = [];
       for (let r = 0; r < repeat; r++) {
-        const t = runOnce(backend, prompt, nGen);
+        const t = runOnce(backend, prompt, nGen, batch);
         promptMs.push(t.promptMs);
         decodeMs.push(t.decodeMs);
-        if (nPrompt > 0) promptRates.push((1000 * nPrompt) / t.promptMs);
-        if (nGen > 0) decodeRates.push((1000 * nGen) / t.decodeMs);
+        if (nPrompt > 0) promptRates.push((1000 * batch * nPrompt) / t.promptMs);
+        if (nGen > 0) decodeRates.push((1000 * batch * nGen) / t.decodeMs);
       }
       let opProfile: BenchResult['op_profile'];
       if (values['profile-ops'] && wasm) {
@@ -224,6 +233,7 @@ export const benchCommand: Command = {
         load_ms: round(loadMs),
         n_prompt: nPrompt,
         n_gen: nGen,
+        batch,
         repeat,
         ...(wasm ? { prefill_chunk_tokens: wasm.prefillChunkTokens } : {}),
         prompt_ms: round(median(promptMs)),
@@ -246,8 +256,8 @@ export const benchCommand: Command = {
         `model    ${path} (${mib(result.model_bytes)}; ${result.weight_types.join(', ')}) d_model=${c.dModel} n_layer=${c.nLayer} n_vocab=${c.nVocab}\n` +
           `backend  ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}${wasm ? `, matrices in ${result.kernel_weight_types!.join(', ')}, prefill chunks of ${wasm.prefillChunkTokens} tokens, wasm memory ${mib(wasm.memoryReport.totalBytes)}` : ''}\n` +
           `load     ${result.load_ms} ms; peak RSS ${mib(result.peak_rss_bytes)} (${mib(result.peak_rss_bytes - result.baseline_rss_bytes)} above the ${mib(result.baseline_rss_bytes)} before loading${workerRss > 0 ? `, of which the worker threads ${mib(workerRss)}` : ''})\n` +
-          (nPrompt > 0 ? `prompt   ${result.prompt_tokens_per_s} tokens/s  (pp${nPrompt}, median of ${repeat}: ${result.prompt_tokens_per_s_runs.join(', ')})\n` : '') +
-          (nGen > 0 ? `decode   ${result.decode_tokens_per_s} tokens/s  (tg${nGen}, median of ${repeat}: ${result.decode_tokens_per_s_runs.join(', ')})\n` : ''),
+          (nPrompt > 0 ? `prompt   ${result.prompt_tokens_per_s} tokens/s  (pp${nPrompt}${batch > 1 ? ` × ${batch} sequences` : ''}, median of ${repeat}: ${result.prompt_tokens_per_s_runs.join(', ')})\n` : '') +
+          (nGen > 0 ? `decode   ${result.decode_tokens_per_s} tokens/s  (tg${nGen}${batch > 1 ? ` × ${batch} sequences${backend.stepBatch ? ', batched' : ', one step each'}` : ''}, median of ${repeat}: ${result.decode_tokens_per_s_runs.join(', ')})\n` : ''),
       );
       if (opProfile) {
         if (nPrompt > 0) io.stdout.write(profileTable('prefill by kernel family', opProfile.prefill, nPrompt));

@@ -13,6 +13,12 @@ export interface ForwardBackend {
   /** Feeds a run of tokens (prompt processing); writes the logits after the last one when given. */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void;
   /**
+   * One step of n sequences: token tokens[i] into states[i], its logits into logits[i] when given — the bits
+   * of n `step` calls, with the weights read once for all of them where the backend can (WasmBackend: the
+   * sequences whose states it holds). Absent: the caller steps the sequences one by one.
+   */
+  stepBatch?(n: number, tokens: ArrayLike<number>, states: readonly MambaState[], logits: readonly (Float32Array | undefined)[]): void;
+  /**
    * A zeroed state that lives inside the backend (WASM memory), stepped in place with no copy per token,
    * or undefined when the backend has none free (then any MambaState works, copied in and out per call).
    * The backend takes the slot back when the state is garbage-collected, or at `releaseState`.

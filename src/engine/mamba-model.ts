@@ -14,6 +14,7 @@ import { StreamingDecoder } from '../tokenizer/streaming-decoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { tokenizerForModel } from '../tokenizer/model-tokenizer.js';
 import type { ForwardBackend } from './forward-backend.js';
+import type { MambaState } from './mamba-state.js';
 import { MambaReference } from './mamba-reference.js';
 import { loadWeightsF32 } from './mamba-weights.js';
 import { modelFingerprint } from './model-fingerprint.js';
@@ -63,6 +64,13 @@ export type GenerationEvent =
       promptMs: number;
       decodeMs: number;
     };
+
+/** A batched step's arguments, allocated once per generate call (feedPendingBatch). */
+interface PendingBatch {
+  readonly tokens: Int32Array;
+  readonly states: MambaState[];
+  readonly logits: Float32Array[];
+}
 
 export class MambaModel {
   /** Token ids that are never sampled: rows of the padded vocabulary the tokenizer has no token for. */
@@ -150,6 +158,30 @@ export class MambaModel {
     seq.hasLogits = true;
   }
 
+  /**
+   * Feeds the pending tokens of seqs[0…n) together (one batched step when the backend has one: the weights
+   * read once for all of them; the same results as one step each). No allocation: `batch` is the caller's.
+   */
+  private feedPendingBatch(seqs: readonly Sequence[], n: number, batch: PendingBatch): void {
+    const stepBatch = this.backend.stepBatch;
+    if (n < 2 || !stepBatch) {
+      for (let i = 0; i < n; i++) this.feedPending(seqs[i]);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      batch.tokens[i] = seqs[i].pendingToken!;
+      batch.states[i] = seqs[i].state;
+      batch.logits[i] = seqs[i].logits;
+    }
+    stepBatch.call(this.backend, n, batch.tokens, batch.states, batch.logits);
+    for (let i = 0; i < n; i++) {
+      const seq = seqs[i];
+      seq.tokens.push(seq.pendingToken!);
+      seq.pendingToken = undefined;
+      seq.hasLogits = true;
+    }
+  }
+
   /** The sequence's state as bytes (see state-file.ts): save it to continue later. */
   saveState(seq: Sequence): Uint8Array {
     const s = seq.getState();
@@ -214,8 +246,12 @@ export class MambaModel {
       s.reason = reason;
     };
     for (const s of seqs) if (options.maxTokens === 0) finish(s, 'length');
+    // the sequences to feed after this round of sampling: stepped together (feedPendingBatch)
+    const toFeed = new Array<Sequence>(seqs.length);
+    const batch: PendingBatch = { tokens: new Int32Array(seqs.length), states: new Array<MambaState>(seqs.length), logits: new Array<Float32Array>(seqs.length) };
 
     while (seqs.some((s) => !s.done)) {
+      let nFeed = 0;
       for (let i = 0; i < seqs.length; i++) {
         const s = seqs[i];
         if (s.done) continue;
@@ -236,8 +272,9 @@ export class MambaModel {
         else yield { type: 'token', index: firstIndex + i, id, text: '', probability };
         if (stopped) finish(s, 'stop');
         else if (s.generated.length >= options.maxTokens) finish(s, 'length');
-        else this.feedPending(s.seq);
+        else toFeed[nFeed++] = s.seq;
       }
+      this.feedPendingBatch(toFeed, nFeed, batch);
     }
     const decodeMs = performance.now() - t1;
     for (let i = 0; i < seqs.length; i++) {

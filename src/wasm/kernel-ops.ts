@@ -9,6 +9,8 @@
  */
 import { type DtProjKernel, type PlanesPrepareKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
+import type { WasmMemory } from './webassembly-api.js';
+import { ggmlType } from '../ggml/ggml-type.js';
 
 /** Weight types by id, as written in the argument words. */
 export const WEIGHT_TYPE_IDS: readonly WasmWeightType[] = Object.freeze(Object.keys(WEIGHT_KERNELS) as WasmWeightType[]);
@@ -24,13 +26,17 @@ export const OP = Object.freeze({
   /**
    * in_proj (+ bias) and the causal conv1d + SiLU on channels [start, end) of x, for nTok tokens in order:
    * type, xzPtr, wPtr, xPtr, nIn, nTok, xStrideBytes, biasPtr, convStatePtr, convWPtr, convBiasPtr, dInner,
-   * dConv, parts (bit 0 = in_proj rows d and dInner + d, bit 1 = conv). xz: (nTok, 2·dInner).
+   * dConv, parts (bit 0 = in_proj rows d and dInner + d, bit 1 = conv), convStateTable. xz: (nTok, 2·dInner).
+   * convStateTable 0: the tokens are one sequence's, in order, on the conv state at convStatePtr; else the
+   * tokens are independent sequences' (a batched step), token t's conv state at the i32 table's entry t.
    */
   IN_CONV: 2,
   /**
    * dt_proj + softplus and the selective scan step on channels [start, end), tokens in order:
    * type, dtPtr, wPtr, xPtr, xStrideBytes, biasPtr, yPtr, ssmStatePtr, xzPtr, xdblPtr, aPtr, dPtr, dInner,
-   * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan), gateRelu (0 = SiLU gate, 1 = ReLU). dt, y: (nTok, dInner); xdbl: (nTok, dtRank + 2·dState).
+   * dState, dtRank, nTok, parts (bit 0 = dt_proj, bit 1 = scan), gateRelu (0 = SiLU gate, 1 = ReLU),
+   * ssmStateTable (as IN_CONV's convStateTable: 0 = one sequence at ssmStatePtr). dt, y: (nTok, dInner);
+   * xdbl: (nTok, dtRank + 2·dState).
    */
   DT_SCAN: 3,
   /**
@@ -54,7 +60,15 @@ export const QUANTIZE_FORMAT: Readonly<Record<Exclude<ActivationType, 'F32'>, nu
  * Argument words per op (the most of any op), and after them the op's serial (OP_SERIAL_WORD), which the
  * dispatcher bumps for every op: a thread prepares an op's x once, however many of its row chunks it runs.
  */
-export const MAX_OP_ARGS = 19;
+export const MAX_OP_ARGS = 20;
+
+/** Bytes of weight rows matvecTokens keeps in cache (L2) while it runs the tokens over them. */
+const ROW_BLOCK_BYTES = 128 * 1024;
+
+/** Rows per block of matvecTokens: a multiple of 16 (the row chunks' alignment, which interleaved rows need). */
+function rowBlock(rowBytes: number): number {
+  return Math.max(16, Math.floor(ROW_BLOCK_BYTES / rowBytes / 16) * 16);
+}
 export const OP_SERIAL_WORD = MAX_OP_ARGS - 1;
 
 /** The kernels of one weight type, bound. */
@@ -72,6 +86,10 @@ interface TypeKernels {
   readonly planesPrepare: PlanesPrepareKernel | undefined;
   /** Absent for the 256-block types (the planner never keeps dt_proj in them). */
   readonly dtProj: DtProjKernel | undefined;
+  /** Products of at most this many tokens run as the matvec per token (weight-kernels.ts). */
+  readonly matvecTokens: number;
+  /** Bytes of one weight row of nIn values. */
+  readonly rowBytes: (nIn: number) => number;
 }
 
 /** Runs ops from argument words on one kernel instance (one per thread, all on the same memory). */
@@ -86,6 +104,9 @@ export class OpRunner {
   private preparedX = -1;
   private preparedOutcome = 0;
 
+  /** The memory as i32 words: where a batched step's state tables are read. */
+  private readonly heap: Int32Array;
+
   constructor(
     private readonly k: MambaKernels,
     /** The argument words (MAX_OP_ARGS), shared with the dispatcher. */
@@ -94,14 +115,18 @@ export class OpRunner {
      * This thread's own area in wasm memory for prepared x (0 = none: the plain kernels run): one token for a
      * matvec, a chunk for a prepared GEMM or as planes (WasmBackend sizes it).
      */
-    private readonly preparedPtr = 0,
+    private readonly preparedPtr: number,
+    /** The memory the kernels run on (its buffer never changes: the memory does not grow). */
+    memory: WasmMemory,
   ) {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      return { matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
+      const file = ggmlType(t === 'F16R' ? 'F16' : t === 'Q4_0X2' ? 'Q4_0' : t === 'Q8_0X4' ? 'Q8_0' : t);
+      return { matvecTokens: row.matvecTokens, rowBytes: (nIn: number) => (nIn / file.blockSize) * file.typeSize, matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
+    this.heap = new Int32Array(memory.buffer);
   }
 
   /**
@@ -144,9 +169,14 @@ export class OpRunner {
 
   /**
    * out = W · x for nTok tokens on rows [start, end) (and [start2, end2) when given): on planes, on prepared
-   * tokens, or plain — the same bits.
+   * tokens, or plain — the same bits. A few tokens (a batched step) run the matvec per token instead.
    */
   private gemm(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, nIn: number, nTok: number, os: number, xs: number, start: number, end: number, start2 = 0, end2 = 0): void {
+    if (nTok <= kt.matvecTokens) {
+      this.matvecTokens(kt, outPtr, wPtr, xPtr, nIn, nTok, os, xs, start, end);
+      if (end2 > start2) this.matvecTokens(kt, outPtr, wPtr, xPtr, nIn, nTok, os, xs, start2, end2);
+      return;
+    }
     let gemm = kt.gemm;
     let x = xPtr;
     let stride = xs;
@@ -163,6 +193,30 @@ export class OpRunner {
     }
     gemm(outPtr, wPtr, x, start, end, nIn, nTok, os, stride);
     if (end2 > start2) gemm(outPtr, wPtr, x, start2, end2, nIn, nTok, os, stride);
+  }
+
+  /**
+   * out = W · x for a few tokens on rows [start, end): the type's matvec (on x prepared per token when it has a
+   * prepared one) for each token over a block of rows at a time, the block staying in cache across the tokens:
+   * the weights are read from memory once, and every (row, token) has the matvec's bits.
+   */
+  private matvecTokens(kt: TypeKernels, outPtr: number, wPtr: number, xPtr: number, nIn: number, nTok: number, os: number, xs: number, start: number, end: number): void {
+    let prepared = false;
+    let ps = 0;
+    if (kt.prepare && this.preparedPtr !== 0) {
+      ps = kt.preparedBytes!(nIn);
+      if (!this.isPrepared(xPtr)) {
+        this.preparedOutcome = 1;
+        for (let t = 0; t < nTok && this.preparedOutcome === 1; t++) this.preparedOutcome = kt.prepare(this.preparedPtr + t * ps, xPtr + t * xs, nIn);
+      }
+      prepared = this.preparedOutcome === 1;
+    }
+    const block = rowBlock(kt.rowBytes(nIn));
+    for (let r0 = start; r0 < end; r0 += block) {
+      const r1 = Math.min(end, r0 + block);
+      if (prepared) for (let t = 0; t < nTok; t++) kt.preparedMatvec!(outPtr + t * os, wPtr, this.preparedPtr + t * ps, r0, r1, nIn);
+      else for (let t = 0; t < nTok; t++) kt.matvec(outPtr + t * os, wPtr, xPtr + t * xs, r0, r1, nIn);
+    }
   }
 
   /** Runs `op` on [start, end) with the current argument words. */
@@ -199,9 +253,10 @@ export class OpRunner {
           }
         }
         if (parts & 2) {
-          const convState = a[8], convW = a[9], convBias = a[10], dConv = a[12];
-          // x = act(conv1d(conv_state ++ x) + bias), one token after the other (the state rolls)
-          for (let t = 0; t < nTok; t++) k.ssm_conv1d_step_silu_f32(xz + t * os, convState, convW, convBias, start, end, dConv);
+          const convState = a[8], convW = a[9], convBias = a[10], dConv = a[12], table = a[14];
+          // x = act(conv1d(conv_state ++ x) + bias), one token after the other (the state rolls); or each
+          // token on its own sequence's state
+          for (let t = 0; t < nTok; t++) k.ssm_conv1d_step_silu_f32(xz + t * os, table === 0 ? convState : this.heap[(table >> 2) + t], convW, convBias, start, end, dConv);
         }
         return;
       }
@@ -230,7 +285,15 @@ export class OpRunner {
         if (parts & 2) {
           const yPtr = a[6], ssmState = a[7], xz = a[8], xdbl = a[9], aPtr = a[10], dPtr = a[11];
           const xdblBytes = 4 * (dtRank + 2 * dState);
-          if (nTok === 1) {
+          const table = a[18];
+          if (table !== 0) {
+            // a batched step: each token one step of its own sequence (the bits of that sequence's step)
+            for (let t = 0; t < nTok; t++) {
+              const b = xdbl + t * xdblBytes + 4 * dtRank;
+              const x = xz + t * 8 * dInner;
+              k.ssm_scan_step_f32(yPtr + t * 4 * dInner, this.heap[(table >> 2) + t], x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState, gateRelu);
+            }
+          } else if (nTok === 1) {
             const b = xdbl + 4 * dtRank;
             k.ssm_scan_step_f32(yPtr, ssmState, xz, dtPtr, aPtr, b, b + 4 * dState, dPtr, xz + 4 * dInner, start, end, dState, gateRelu);
           } else {

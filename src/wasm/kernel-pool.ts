@@ -247,7 +247,7 @@ export class KernelPool {
 export async function runKernelWorker(init: KernelWorkerInit, post: (message: KernelWorkerMessage) => void): Promise<void> {
   let runner: OpRunner;
   try {
-    runner = new OpRunner(await instantiateKernels(init.module, init.memory), KernelPool.argsView(init.memory, init.controlPtr), init.preparedPtr);
+    runner = new OpRunner(await instantiateKernels(init.module, init.memory), KernelPool.argsView(init.memory, init.controlPtr), init.preparedPtr, init.memory);
   } catch (e) {
     post({ type: 'error', message: (e as Error)?.message ?? String(e) });
     return;

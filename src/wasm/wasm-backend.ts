@@ -83,6 +83,8 @@ const CHUNKS_PER_THREAD = 4;
 const ROW_CHUNK_ALIGN = 16;
 /** Token chunks: any size. */
 const TOKEN_CHUNK_ALIGN = 1;
+/** layersAndHead / mixer's state argument for a batched step (no real address is negative). */
+const BATCH_STATES = -1;
 
 /** The most threads worth using on a model: one per MIN_CHANNELS_PER_THREAD inner channels. */
 export function maxThreadsFor(config: MambaConfig): number {
@@ -126,7 +128,11 @@ interface Scratch {
   readonly dt: number; //     (nChunk, dInner)
   readonly y: number; //      (nChunk, dInner)
   readonly xq: number; //     (nChunk, Q8_0 or Q8_K blocks of the current matrix input) (widest quantized input)
-  readonly logits: number; // (nVocab)
+  readonly logits: number; // (maxBatch, nVocab): a step's logits in row 0, a batched step's in a row per sequence
+  /** Sequences in one batched step (stepBatch): at most the resident state slots, and a chunk of tokens. */
+  readonly maxBatch: number;
+  /** A batched step's state tables, (2, maxBatch) i32: each sequence's conv state, then its ssm state, of the layer being run. */
+  readonly stateTables: number;
   readonly state: number; //  working copy of a state that lives in JS memory
   readonly control: number; // the worker pool's control block (0 with one thread)
   /** Each thread's own area for prepared x (nThreads × threadScratchBytes; OpRunner). */
@@ -148,6 +154,14 @@ export class WasmBackend implements ForwardBackend {
   private readonly output: BoundMatrix;
   private readonly outputNormPtr: number;
   private readonly logitsView: Float32Array;
+  /** The logits region's rows (logitsView is row 0). */
+  private readonly logitsRows: readonly Float32Array[];
+  /** View of s.stateTables. */
+  private readonly stateTables: Int32Array;
+  /** The states of the batched step being run: each sequence's state address (its layer 0). */
+  private readonly batchStates: Int32Array;
+  /** Their indices in stepBatch's arguments. */
+  private readonly batchIdx: Int32Array;
   private readonly stateView: Float32Array;
   private readonly stateBytes: number;
   private readonly layerStateBytes: number;
@@ -184,7 +198,11 @@ export class WasmBackend implements ForwardBackend {
     this.outputNormPtr = weights.outputNorm;
     this.layers = weights.layers.map((l) => ({ ...l, ssmIn: bind(l.ssmIn), ssmX: bind(l.ssmX), ssmDt: bind(l.ssmDt), ssmOut: bind(l.ssmOut) }));
     this.freeSlots = residentPtrs.map((_, i) => residentPtrs.length - 1 - i);
-    this.logitsView = new Float32Array(memory.buffer, s.logits, config.nVocab);
+    this.logitsRows = Array.from({ length: s.maxBatch }, (_, i) => new Float32Array(memory.buffer, s.logits + 4 * config.nVocab * i, config.nVocab));
+    this.logitsView = this.logitsRows[0];
+    this.stateTables = new Int32Array(memory.buffer, s.stateTables, 2 * s.maxBatch);
+    this.batchStates = new Int32Array(s.maxBatch);
+    this.batchIdx = new Int32Array(s.maxBatch);
     const nStateFloats = MambaState.nFloats(config);
     this.stateView = new Float32Array(memory.buffer, s.state, nStateFloats);
     this.stateBytes = 4 * nStateFloats;
@@ -222,11 +240,13 @@ export class WasmBackend implements ForwardBackend {
     const preparedBytes = Math.max(0, ...matrices.map((m) => {
       const row = WEIGHT_KERNELS[m.type];
       const p = row.prepared;
-      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, row.planes ? row.planes.bytes(m.nIn, nChunk) : 0);
+      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, p ? p.bytes(m.nIn) * Math.min(nChunk, row.matvecTokens) : 0, row.planes ? row.planes.bytes(m.nIn, nChunk) : 0);
     }));
     const threadScratchBytes = Math.ceil(preparedBytes / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
+    const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
+    const maxBatch = Math.max(1, Math.min(nResident, nChunk));
     const s: Scratch = {
       nChunk,
       hidden: f32('scratch.hidden', nChunk * c.dModel),
@@ -237,14 +257,15 @@ export class WasmBackend implements ForwardBackend {
       dt: f32('scratch.dt', nChunk * c.dInner),
       y: f32('scratch.y', nChunk * c.dInner),
       xq: arena.alloc('scratch.xq', nChunk * xqBytes),
-      logits: f32('logits', c.nVocab),
+      logits: f32('logits', maxBatch * c.nVocab),
+      maxBatch,
+      stateTables: arena.alloc('scratch.stateTables', 4 * 2 * maxBatch),
       state: f32('state.working', stateFloats),
       control: nThreads > 1 ? arena.alloc('scratch.control', CONTROL_BYTES) : 0,
       threadScratch: arena.alloc('scratch.threads', nThreads * threadScratchBytes),
       threadScratchBytes,
     };
     const residentPtrs: number[] = [];
-    const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
     for (let i = 0; i < nResident; i++) residentPtrs.push(f32(`state.resident${i}`, stateFloats));
 
     checkMemoryFits(file, arena.nBytes, Math.min(opts.memoryLimitBytes ?? Infinity, WASM_MAX_PAGES * WASM_PAGE_BYTES), planned.matrixBytes);
@@ -253,7 +274,7 @@ export class WasmBackend implements ForwardBackend {
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
     const scratchOf = (thread: number) => (threadScratchBytes === 0 ? 0 : s.threadScratch + thread * threadScratchBytes);
-    const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0));
+    const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0), memory);
     // The workers start before the weights are read: a worker's start-up garbage (~7 MiB, freed soon after)
     // then comes and goes while the process is small, instead of adding to its peak RSS on top of the weights.
     let pool: KernelPool | undefined;
@@ -372,6 +393,58 @@ export class WasmBackend implements ForwardBackend {
     this.unbindState(state, statePtr);
   }
 
+  /** Sequences a batched step runs together (stepBatch groups larger batches). */
+  get maxBatch(): number {
+    return this.s.maxBatch;
+  }
+
+  /**
+   * One step of n sequences: token tokens[i] into states[i], then its next-token logits into logits[i] when
+   * given, for i < n — the bits of n `step` calls. Sequences whose state is resident here (acquireState) run
+   * together, up to `maxBatch` at a time, through the GEMMs: each weight is read once for all of them, so
+   * decoding a batch costs little more than decoding one. Any other state is stepped alone. Allocates nothing.
+   */
+  stepBatch(n: number, tokens: ArrayLike<number>, states: readonly MambaState[], logits: readonly (Float32Array | undefined)[]): void {
+    if (!Number.isInteger(n) || n < 0 || n > tokens.length || n > states.length || n > logits.length) {
+      throw new RangeError(`stepBatch of ${n} sequences with ${tokens.length} tokens, ${states.length} states and ${logits.length} logits`);
+    }
+    const idx = this.batchIdx;
+    let g = 0;
+    let head = false;
+    for (let i = 0; i < n; i++) {
+      const st = states[i];
+      if (st.data.length !== this.stateView.length) throw new RangeError(`state has ${st.data.length} floats, this model needs ${this.stateView.length}`);
+      if (st.data.buffer !== this.buffer) {
+        this.step(tokens[i], st, logits[i]);
+        continue;
+      }
+      const ptr = st.data.byteOffset;
+      for (let j = 0; j < g; j++) {
+        if (this.batchStates[j] === ptr) throw new UsageError('the same state twice in one batched step', { hint: 'give each sequence its own state' });
+      }
+      this.batchStates[g] = ptr;
+      idx[g++] = i;
+      head ||= logits[i] !== undefined;
+      if (g === this.s.maxBatch) {
+        this.runBatch(g, tokens, states, logits, head);
+        g = 0;
+        head = false;
+      }
+    }
+    if (g > 0) this.runBatch(g, tokens, states, logits, head);
+  }
+
+  /** A group of stepBatch: g resident sequences (batchStates, batchIdx). */
+  private runBatch(g: number, tokens: ArrayLike<number>, states: readonly MambaState[], logits: readonly (Float32Array | undefined)[], head: boolean): void {
+    const idx = this.batchIdx;
+    if (g === 1) {
+      this.step(tokens[idx[0]], states[idx[0]], logits[idx[0]]);
+      return;
+    }
+    this.forwardBatch(g, tokens, idx, head);
+    for (let t = 0; t < g; t++) logits[idx[t]]?.set(this.logitsRows[t]);
+  }
+
   /** The state's address in wasm memory: its own when resident, else the working slot (copied in). */
   private bindState(state: MambaState): number {
     if (state.data.length !== this.stateView.length) throw new RangeError(`state has ${state.data.length} floats, this model needs ${this.stateView.length}`);
@@ -454,7 +527,8 @@ export class WasmBackend implements ForwardBackend {
     const t0 = this.profile ? performance.now() : 0;
     this.tokenEmbd.getRows(this.s.hidden, this.tokenEmbd.ptr, token, this.config.dModel);
     if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
-    this.layersAndHead(1, statePtr, logits);
+    this.layersAndHead(1, statePtr, logits ? 1 : 0);
+    if (logits) logits.set(this.logitsView);
   }
 
   /** nTok tokens tokens[first…] (a prompt chunk). */
@@ -464,41 +538,69 @@ export class WasmBackend implements ForwardBackend {
     const t0 = this.profile ? performance.now() : 0;
     for (let t = 0; t < nTok; t++) this.tokenEmbd.getRows(s.hidden + 4 * c.dModel * t, this.tokenEmbd.ptr, tokens[first + t], c.dModel);
     if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
-    this.layersAndHead(nTok, statePtr, logits);
+    this.layersAndHead(nTok, statePtr, logits ? 1 : 0);
+    if (logits) logits.set(this.logitsView);
   }
 
-  /** The layers on s.hidden (nTok tokens), then the logits of the last token when asked. */
-  private layersAndHead(nTok: number, statePtr: number, logits: Float32Array | undefined): void {
+  /**
+   * One step of g sequences together (stepBatch's group): token tokens[idx[t]] of the sequence whose state is
+   * at batchStates[t], its logits in row t of s.logits when `head`.
+   */
+  private forwardBatch(g: number, tokens: ArrayLike<number>, idx: Int32Array, head: boolean): void {
+    const { s, config: c } = this;
+    // hidden_states = self.embeddings(input_ids)   (g, dModel): one token of each sequence
+    const t0 = this.profile ? performance.now() : 0;
+    for (let t = 0; t < g; t++) this.tokenEmbd.getRows(s.hidden + 4 * c.dModel * t, this.tokenEmbd.ptr, tokens[idx[t]], c.dModel);
+    if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
+    this.layersAndHead(g, BATCH_STATES, head ? g : 0);
+  }
+
+  /**
+   * The layers on s.hidden (nTok tokens), then the logits of the last `nHead` tokens (0, 1 or nTok) into the
+   * rows of s.logits. statePtr: the state of a sequence whose nTok tokens these are, in order; or
+   * BATCH_STATES: each token is one step of its own sequence (forwardBatch's batchStates).
+   */
+  private layersAndHead(nTok: number, statePtr: number, nHead: number): void {
     const { k, s, config: c } = this;
-    const last = nTok - 1;
+    const batch = statePtr === BATCH_STATES;
     for (let l = 0; l < c.nLayer; l++) {
       const lw = this.layers[l];
       // hidden_states = residual + hidden_states (previous layer); residual = hidden_states; hidden_states = self.norm(hidden_states)
       this.rmsNorm(l === 0 ? 0 : s.out, lw.attnNorm, nTok);
-      // The last layer's output feeds only the logits: out_proj for the last token, or not at all.
-      const outTokens = l < c.nLayer - 1 ? nTok : logits ? 1 : 0;
-      this.mixer(lw, statePtr + l * this.layerStateBytes, nTok, outTokens);
+      // The last layer's output feeds only the logits: out_proj for the tokens with logits, or not at all.
+      const outTokens = l < c.nLayer - 1 ? nTok : nHead;
+      this.mixer(lw, batch ? BATCH_STATES : statePtr + l * this.layerStateBytes, l * this.layerStateBytes, nTok, outTokens);
     }
-    if (!logits) return;
+    if (nHead === 0) return;
     const dm = 4 * c.dModel;
-    // hidden_states = residual + hidden_states; hidden_states = self.norm_f(hidden_states)   (last token)
+    const first = nTok - nHead;
+    // hidden_states = residual + hidden_states; hidden_states = self.norm_f(hidden_states)   (the tokens with logits)
     const t0 = this.profile ? performance.now() : 0;
-    k.add_rms_norm_f32(s.normed + last * dm, s.hidden + last * dm, s.out + last * dm, this.outputNormPtr, c.dModel, c.normEps);
+    for (let t = first; t < nTok; t++) k.add_rms_norm_f32(s.normed + t * dm, s.hidden + t * dm, s.out + t * dm, this.outputNormPtr, c.dModel, c.normEps);
     if (this.profile) this.profile.add(FAMILY.rms_norm, performance.now() - t0);
-    // logits = self.lm_head(hidden_states)   (nVocab) ← (nVocab, dModel)·(dModel)
-    this.linear(this.output, s.logits, 0, s.normed + last * dm, dm, 1, 0, FAMILY.lm_head);
-    logits.set(this.logitsView);
+    // logits = self.lm_head(hidden_states)   (nHead, nVocab) ← (nVocab, dModel)·(nHead, dModel)
+    this.linear(this.output, s.logits, 4 * c.nVocab, s.normed + first * dm, dm, nHead, 0, FAMILY.lm_head);
   }
 
   /**
    * Mamba.step of one layer for nTok tokens in order: reads s.normed, writes s.out for the last `outTokens`
-   * tokens (nTok, 1 or 0).
+   * tokens (nTok, 1 or 0). layerStatePtr: the layer's state; or BATCH_STATES, each token on its own
+   * sequence's state (batchStates + layerOffset).
    */
-  private mixer(lw: BoundLayer, layerStatePtr: number, nTok: number, outTokens: number): void {
+  private mixer(lw: BoundLayer, layerStatePtr: number, layerOffset: number, nTok: number, outTokens: number): void {
     const { s, a } = this;
     const { dInner, dState, dConv, dtRank, dModel } = this.config;
-    const convStatePtr = layerStatePtr; //                       (dInner, dConv−1)
-    const ssmStatePtr = layerStatePtr + this.convStateBytes; //   (dInner, dState)
+    const batch = layerStatePtr === BATCH_STATES;
+    const convStatePtr = batch ? 0 : layerStatePtr; //              (dInner, dConv−1)
+    const ssmStatePtr = batch ? 0 : layerStatePtr + this.convStateBytes; // (dInner, dState)
+    const nb = s.maxBatch;
+    if (batch) {
+      // each token's sequence: this layer's conv state, then its ssm state
+      for (let t = 0; t < nTok; t++) {
+        this.stateTables[t] = this.batchStates[t] + layerOffset;
+        this.stateTables[nb + t] = this.batchStates[t] + layerOffset + this.convStateBytes;
+      }
+    }
     const xzBytes = 8 * dInner;
     const xdblBytes = 4 * (dtRank + 2 * dState);
     const split = this.profile !== undefined;
@@ -525,6 +627,7 @@ export class WasmBackend implements ForwardBackend {
     a[11] = dInner;
     a[12] = dConv;
     a[13] = split ? 1 : 3;
+    a[14] = batch ? s.stateTables : 0;
     this.dispatch(OP.IN_CONV, dInner, ROW_CHUNK_ALIGN, FAMILY.ssm_in);
     if (split) {
       a[13] = 2;
@@ -560,6 +663,7 @@ export class WasmBackend implements ForwardBackend {
     a[15] = nTok;
     a[16] = split ? 1 : 3;
     a[17] = this.config.gateActivation === 'relu' ? 1 : 0;
+    a[18] = batch ? s.stateTables + 4 * nb : 0;
     this.dispatch(OP.DT_SCAN, dInner, ROW_CHUNK_ALIGN, FAMILY.dt_proj);
     if (split) {
       a[16] = 2;

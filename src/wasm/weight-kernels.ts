@@ -38,6 +38,14 @@ export interface WeightKernelRow {
   readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
   readonly getRows: KernelsOf<GetRowsKernel, 'get_rows_'>;
   /**
+   * A product of at most this many tokens (a batched step of that many sequences) runs as the matvec per token
+   * over blocks of rows kept in cache (kernel-ops.ts matvecTokens); more tokens, as a GEMM. Measured on the
+   * 130m shapes (batched decode, one process): the F32/F16 matvecs beat their planes GEMM up to 8 tokens
+   * (F32 4 sequences at 2 threads: 95 against 67 tokens/s), the Q8_0/Q4_0 matvecs only below the planes' 4
+   * (2 threads, 4 sequences: Q8_0 131 on planes against 115, Q4_0 149 against 134). 1 = always the GEMM.
+   */
+  readonly matvecTokens: number;
+  /**
    * Faster kernels of the same bits on x prepared once per op into a per-thread buffer of `bytes(nIn)` per
    * token: the matvec (decode) and, when given, the GEMM (prompt chunks; tokens at a stride of bytes(nIn)).
    */
@@ -62,38 +70,38 @@ export interface WeightKernelRow {
 }
 
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
-  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f32_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32' },
+  F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f32_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32', matvecTokens: 8 },
   F16: {
-    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16',
+    activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16', matvecTokens: 8,
     prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   Q8_0: {
-    activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0',
+    activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0', matvecTokens: 3,
     prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
   Q4_0: {
-    activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0',
+    activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0', matvecTokens: 3,
     prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
-  Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k' },
-  Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k' },
-  TQ1_0: { activation: 'Q8_K', matvec: 'matvec_tq1_0_q8_k', gemm: 'gemm_tq1_0_q8_k', getRows: 'get_rows_tq1_0' },
-  TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0' },
+  Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k', matvecTokens: 1 },
+  Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k', matvecTokens: 1 },
+  TQ1_0: { activation: 'Q8_K', matvec: 'matvec_tq1_0_q8_k', gemm: 'gemm_tq1_0_q8_k', getRows: 'get_rows_tq1_0', matvecTokens: 1 },
+  TQ2_0: { activation: 'Q8_K', matvec: 'matvec_tq2_0_q8_k', gemm: 'gemm_tq2_0_q8_k', getRows: 'get_rows_tq2_0', matvecTokens: 1 },
   // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
   F16R: {
-    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16r_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r',
+    activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16r_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r', matvecTokens: 8,
     prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
   // kernels' bits, one stream per two rows in the decode matvec.
   Q4_0X2: {
-    activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0x2_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2',
+    activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0x2_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2', matvecTokens: 3,
     prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: (n) => (n / 32) * 84 },
   },
   // A Q8_0 matrix whose row count is a multiple of 4, its row quads interleaved at load: the Q8_0 kernels' bits,
   // four rows per pass (one stream, one vector) in the decode matvec.
   Q8_0X4: {
-    activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0x4_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4',
+    activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0x4_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4', matvecTokens: 3,
     prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0x4_q8_0_widened', gemm: 'gemm_q8_0x4_q8_0_widened', bytes: (n) => (n / 32) * 68 },
   },
 });

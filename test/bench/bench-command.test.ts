@@ -50,3 +50,15 @@ test('bench usage errors name the flag', async () => {
   assert.match((await cli('bench', TINY, '--repeat', '0')).stderr, /--repeat/);
   assert.equal((await cli('bench', '--help')).code, 0);
 });
+
+test('bench --batch: B sequences decoded together (wasm: batched steps; scalar: one step each)', async () => {
+  for (const backend of ['wasm', 'scalar']) {
+    const r = await cli('bench', TINY, '-p', '5', '-n', '3', '-r', '1', '--batch', '3', '--backend', backend, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.batch, 3);
+    assert.ok(out.decode_tokens_per_s > 0 && out.prompt_tokens_per_s > 0);
+  }
+  assert.match((await cli('bench', TINY, '-p', '5', '-n', '3', '-r', '1', '-b', '2')).stdout, /tg3 × 2 sequences, batched/);
+  assert.match((await cli('bench', TINY, '--batch', '0')).stderr, /--batch/);
+});

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { MambaModel } from '../../src/engine/mamba-model.js';
 import { MambaState } from '../../src/engine/mamba-state.js';
-import { UnsupportedError } from '../../src/errors.js';
+import { UnsupportedError, UsageError } from '../../src/errors.js';
 import type { ModelFile } from '../../src/model/model-file.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { openModel } from '../../src/node/open-model.js';
@@ -88,6 +88,70 @@ describe('threads: the same bytes for 1–4 threads', () => {
     assert.equal(capped.nThreads, maxThreadsFor(capped.config));
     assert.ok(run(capped, 'prefill').equals(run(one, 'step')));
     await capped.dispose();
+  });
+});
+
+/**
+ * Five sequences with different prompts, then four batched steps (some without logits): every sequence's logits
+ * and final state, as bytes — from `stepBatch`, or from one `step` per sequence.
+ */
+function runBatch(b: WasmBackend, batched: boolean): Buffer {
+  const c = b.config;
+  const n = 5;
+  // four states resident in the backend (batched), one in JS memory (stepped alone inside stepBatch)
+  const states = Array.from({ length: n }, (_, i) => (batched && i < 4 ? b.createState() : new MambaState(c)));
+  const logits = states.map(() => new Float32Array(c.nVocab));
+  states.forEach((st, i) => b.prefill(IDS.slice(0, 5 + 7 * i), st, logits[i]));
+  const out: Buffer[] = [];
+  const tokens = new Int32Array(n);
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < n; i++) tokens[i] = (round * 31 + i * 17 + 3) % c.nVocab;
+    const want = logits.map((l, i) => ((round + i) % 3 === 0 ? undefined : l)); // some sequences skip their logits
+    if (batched) b.stepBatch(n, tokens, states, want);
+    else for (let i = 0; i < n; i++) b.step(tokens[i], states[i], want[i]);
+    for (const l of logits) out.push(Buffer.from(bytes(l)));
+  }
+  for (const st of states) {
+    out.push(Buffer.from(bytes(st.data)));
+    b.releaseState(st);
+  }
+  return Buffer.concat(out);
+}
+
+describe('batched steps', () => {
+  for (const { label, file } of TYPES) {
+    test(`tiny as ${label}: stepBatch gives each sequence the bits of its own steps (1 and 3 threads, groups, a JS state)`, async () => {
+      const f = await file();
+      const want = runBatch(await WasmBackend.create(f, {}), false);
+      // default: all four resident sequences in one step; then groups of 3 (the chunk caps the batch)
+      for (const opts of [{}, { threads: 3, prefillChunkTokens: 3, residentStates: 5 }] as WasmBackendOptions[]) {
+        const b = await WasmBackend.create(f, { workerFactory: nodeKernelWorkerFactory, ...opts });
+        try {
+          assert.equal(b.maxBatch, opts.prefillChunkTokens ?? 4);
+          assert.ok(runBatch(b, true).equals(want), JSON.stringify(opts));
+        } finally {
+          await b.dispose();
+        }
+      }
+      await f.close();
+    });
+  }
+
+  test('neox-narrow (vocab 50280: lm_head in many row blocks per chunk): stepBatch = steps, 2 threads', async () => {
+    const path = fixture('models', 'neox-narrow', 'hf');
+    const want = runBatch(await backend(() => openModel(path), {}), false);
+    const b = await backend(() => openModel(path), { threads: 2 });
+    assert.ok(runBatch(b, true).equals(want));
+    await b.dispose();
+  });
+
+  test('stepBatch: the same state twice is a typed error; wrong counts a RangeError', async () => {
+    const b = await backend(() => openModel(TINY), {});
+    const st = b.createState();
+    const l = new Float32Array(b.config.nVocab);
+    assert.throws(() => b.stepBatch(2, [1, 2], [st, st], [l, l]), (e: unknown) => e instanceof UsageError && /same state twice/.test(e.message));
+    assert.throws(() => b.stepBatch(3, [1, 2], [st, st], [l, l]), RangeError);
+    b.stepBatch(0, [], [], []); // nothing to do
   });
 });
 

@@ -243,7 +243,8 @@ describe('state, prefill and memory', () => {
     const r = wasm.memoryReport;
     const sum = Object.values(r.regions).reduce((x, y) => x + y, 0);
     assert.ok(sum <= r.totalBytes && r.totalBytes - sum < 65536 + 64 * 200, JSON.stringify(r));
-    assert.equal(r.regions.logits, 4 * wasm.config.nVocab);
+    assert.equal(r.regions.logits, 4 * wasm.config.nVocab * wasm.maxBatch); // a row per sequence of a batched step
+    assert.equal(wasm.maxBatch, 4); // the resident slots
     assert.equal(r.regions.state, 5 * 4 * MambaState.nFloats(wasm.config)); // working slot + four resident (the default)
   });
 });
