@@ -44,6 +44,7 @@ const { values: opts } = parseArgs({
     'n-gen': { type: 'string', short: 'n', default: '128' },
     repeat: { type: 'string', default: '5' },
     types: { type: 'string', default: 'f32,f16,q8_0,q4_0' },
+    batch: { type: 'string', default: '4' },
     out: { type: 'string', default: join(root, 'docs', 'performance.md') },
     'dry-run': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
@@ -55,6 +56,9 @@ const nGen = Number(opts['n-gen']);
 const repeat = Number(opts.repeat);
 const threadCounts = opts.threads.split(',').map(Number);
 const types = opts.types.split(',');
+/** Sequences of the batched-decode cells (0 = none): both engines decode them together, at the most threads. */
+const batch = Number(opts.batch);
+const BATCH_GEN = 64;
 
 const median = (x) => {
   const s = [...x].sort((a, b) => a - b);
@@ -119,6 +123,33 @@ function mambaRun(file, threads) {
   return { pp: j.prompt_tokens_per_s, tg: j.decode_tokens_per_s, threads: j.threads, rss: j.peak_rss_bytes, baseRss: j.baseline_rss_bytes ?? 0, workerRss: j.worker_rss_bytes ?? 0, loadMs: j.load_ms };
 }
 
+/** mamba-ts decoding `batch` sequences together (bench --batch): total tokens/s. */
+function mambaBatchRun(file, threads) {
+  const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', '16', '-n', String(BATCH_GEN), '-r', '1', '--batch', String(batch), '--json'], { encoding: 'utf8' });
+  return JSON.parse(out).decode_tokens_per_s;
+}
+
+/**
+ * llama.cpp decoding `batch` sequences of one context together: node-llama-cpp gathers the concurrent
+ * sequences' next tokens into one llama_decode per step. Total tokens/s.
+ */
+async function llamaBatchRun(model, threads) {
+  const ctx = await model.createContext({ contextSize: 512 * batch, batchSize: 512, threads, sequences: batch });
+  try {
+    const seqs = Array.from({ length: batch }, () => ctx.getSequence());
+    const ids = prompt(16, 50000);
+    await Promise.all(seqs.map((s) => s.evaluateWithoutGeneratingNewTokens(ids)));
+    const t0 = performance.now();
+    await Promise.all(seqs.map(async (s) => {
+      let n = 0;
+      for await (const _ of s.evaluate([ids[ids.length - 1]], { temperature: 0 })) if (++n >= BATCH_GEN) break;
+    }));
+    return (1000 * batch * BATCH_GEN) / (performance.now() - t0);
+  } finally {
+    await ctx.dispose();
+  }
+}
+
 async function llamaRun(model, threads) {
   const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads, sequences: 1 });
   try {
@@ -158,6 +189,7 @@ async function measure() {
     console.error(`copy bandwidth (read + write), ${t} thread(s): ${(bandwidth[t] / 1e9).toFixed(2)} GB/s`);
   }
   const rows = [];
+  const batchRows = [];
   const profiles = {};
   for (const type of types) {
     const file = join(opts.models, `${type}.gguf`);
@@ -185,6 +217,16 @@ async function measure() {
           pairedPp: median(runs.mamba.map((x, i) => x.pp / runs.llama[i].pp)), pairedTg: median(runs.mamba.map((x, i) => x.tg / runs.llama[i].tg)),
         });
       }
+      if (batch > 1) {
+        const threads = Math.max(...threadCounts);
+        const runs = { llama: [], mamba: [] };
+        for (let r = 0; r < repeat; r++) {
+          runs.llama.push(await llamaBatchRun(model, threads));
+          runs.mamba.push(mambaBatchRun(file, threads));
+          console.error(`${type} ${threads}t ${batch} sequences run ${r + 1}/${repeat}: llama.cpp tg ${fmt(runs.llama.at(-1))}; mamba-ts tg ${fmt(runs.mamba.at(-1))}`);
+        }
+        batchRows.push({ type, threads, batch, llamaTg: median(runs.llama), mambaTg: median(runs.mamba), paired: median(runs.mamba.map((x, i) => x / runs.llama[i])) });
+      }
     } finally {
       await model.dispose();
     }
@@ -194,7 +236,7 @@ async function measure() {
   console.error(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
   return {
     date: started.toISOString().slice(0, 10), cpu: cpus()[0]?.model ?? 'unknown CPU', nCpus: cpus().length, node: process.version,
-    loadBefore, loadAfter, bandwidth, rows, profiles, nPrompt, nGen, repeat, models: opts.models,
+    loadBefore, loadAfter, bandwidth, rows, batchRows, profiles, nPrompt, nGen, repeat, models: opts.models,
   };
 }
 
@@ -227,6 +269,27 @@ const bestTable = [
     return `| ${type.toUpperCase()} | ${fmt(lp)} | ${fmt(mp)} | ${fmt(mp / lp, 2)} | ${fmt(lt)} | ${fmt(mt)} | ${fmt(mt / lt, 2)} | ${r0.baseRss ? above.map(mib).join(' / ') : '—'} | ${rows.some((r) => r.workerRss) ? mib(withoutWorkers) : '—'} | ${r0.fileBytes ? `${mib(bar)} (${verdict})` : '—'} |`;
   }),
 ].join('\n');
+const batchRows = R.batchRows ?? [];
+const batchTable = [
+  '| file | threads | tg llama.cpp, 1 sequence | tg llama.cpp, N together (total) | tg mamba-ts, 1 sequence | tg mamba-ts, N together (total) | ratio (paired) |',
+  '|---|---|---|---|---|---|---|',
+  ...batchRows.map((b) => {
+    const one = R.rows.find((r) => r.type === b.type && r.threads === b.threads);
+    return `| ${b.type.toUpperCase()} | ${b.threads} | ${one ? fmt(one.llamaTg) : '—'} | ${fmt(b.llamaTg)} | ${one ? fmt(one.mambaTg) : '—'} | ${fmt(b.mambaTg)} | ${fmt(b.mambaTg / b.llamaTg, 2)} (${fmt(b.paired, 2)}) |`;
+  }),
+].join('\n');
+const batchSection = batchRows.length === 0 ? '' : `## Batched decode: ${batchRows[0].batch} sequences at once
+
+Both engines decode ${batchRows[0].batch} sequences together, ${BATCH_GEN} tokens each after a 16-token prompt; tokens/s count
+all of them. mamba-ts: \`stepBatch\` (what \`MambaModel.generate\` does for several prompts, \`run --batch-size\`;
+\`mamba-ts bench --batch N\`), each weight read once per step for all the sequences — the F32/F16 matvec per
+token over row blocks kept in cache, the Q8_0/Q4_0 planes GEMM from 4 sequences — with each sequence getting
+the bits of its own steps. llama.cpp: one context with ${batchRows[0].batch} sequences, node-llama-cpp gathering their
+next tokens into one \`llama_decode\`. The 1-sequence columns are the tables' above, at the same thread count.
+
+${batchTable}
+
+`;
 const FAMILIES = ['ssm_in', 'ssm_out', 'lm_head', 'scan', 'dt_proj', 'conv1d', 'ssm_x', 'quantize', 'rms_norm', 'state_copy', 'get_rows'];
 const profTypes = Object.keys(R.profiles);
 const profile = [
@@ -274,7 +337,7 @@ which a machine drifting during the cell disturbs less):
 
 ${table}
 
-## Where mamba-ts spends a token (ms per token, 1 thread, \`mamba-ts bench --profile-ops\`)
+${batchSection}## Where mamba-ts spends a token (ms per token, 1 thread, \`mamba-ts bench --profile-ops\`)
 
 Profiling times each kernel family with \`performance.now()\` and runs the fused ops (in_proj + conv1d,
 dt_proj + scan) apart, so the totals are a little above an unprofiled token.
