@@ -102,7 +102,7 @@ export const GENERATION_OPTIONS: GenerationOptionTable = Object.freeze({
   batchSize: {
     field: 'batchSize', key: 'batch_size', flag: 'batch-size', valueName: 'N', kind: 'number',
     limit: { integer: true, min: 1, max: 4096 }, default: 1,
-    description: 'sequences generated together, one forward pass per step for all of them',
+    description: 'sequences generated together, each step one batched pass for all of them',
   },
   stop: {
     field: 'stop', key: 'stop', flag: 'stop', valueName: 'TEXT', kind: 'string-list', default: [],

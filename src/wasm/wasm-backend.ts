@@ -39,8 +39,9 @@ export interface WasmBackendOptions {
   /** The kernel module's bytes, for a host that fetched dist/kernels/mamba-kernels.wasm itself. */
   kernelBytes?: Uint8Array;
   /**
-   * States reserved in wasm memory for `acquireState` / `createState` (stepped in place, no copy per token).
-   * Default 4 (1 when a state is over 8 MiB).
+   * States reserved in wasm memory for `acquireState` / `createState` (stepped in place, no copy per token;
+   * a batched step runs them together). Default: 8, or as many as fit in 64 MiB (at least 1) — untouched
+   * slots cost address space, not RSS.
    */
   residentStates?: number;
   /** Most WebAssembly memory to use (default and maximum: wasm32's 4 GiB; a browser on a small device may allow less). */
@@ -85,6 +86,11 @@ const ROW_CHUNK_ALIGN = 16;
 const TOKEN_CHUNK_ALIGN = 1;
 /** layersAndHead / mixer's state argument for a batched step (no real address is negative). */
 const BATCH_STATES = -1;
+
+/** Default resident state slots: 8, or as many states as fit in 64 MiB (mamba-2.8b: 2), at least 1. */
+export function defaultResidentStates(stateBytes: number): number {
+  return Math.max(1, Math.min(8, Math.floor((64 * 2 ** 20) / stateBytes)));
+}
 
 /** The most threads worth using on a model: one per MIN_CHANNELS_PER_THREAD inner channels. */
 export function maxThreadsFor(config: MambaConfig): number {
@@ -245,7 +251,7 @@ export class WasmBackend implements ForwardBackend {
     const threadScratchBytes = Math.ceil(preparedBytes / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
     const stateFloats = MambaState.nFloats(c);
-    const nResident = opts.residentStates ?? (4 * stateFloats <= 8 * 2 ** 20 ? 4 : 1);
+    const nResident = opts.residentStates ?? defaultResidentStates(4 * stateFloats);
     const maxBatch = Math.max(1, Math.min(nResident, nChunk));
     const s: Scratch = {
       nChunk,

@@ -123,11 +123,11 @@ describe('batched steps', () => {
     test(`tiny as ${label}: stepBatch gives each sequence the bits of its own steps (1 and 3 threads, groups, a JS state)`, async () => {
       const f = await file();
       const want = runBatch(await WasmBackend.create(f, {}), false);
-      // default: all four resident sequences in one step; then groups of 3 (the chunk caps the batch)
+      // default: the four resident sequences in one step; then groups of 3 (the chunk caps the batch)
       for (const opts of [{}, { threads: 3, prefillChunkTokens: 3, residentStates: 5 }] as WasmBackendOptions[]) {
         const b = await WasmBackend.create(f, { workerFactory: nodeKernelWorkerFactory, ...opts });
         try {
-          assert.equal(b.maxBatch, opts.prefillChunkTokens ?? 4);
+          assert.equal(b.maxBatch, opts.prefillChunkTokens ?? 8);
           assert.ok(runBatch(b, true).equals(want), JSON.stringify(opts));
         } finally {
           await b.dispose();

@@ -12,7 +12,7 @@ import { loadWeightsF32 } from '../../src/engine/mamba-weights.js';
 import { UnsupportedError } from '../../src/errors.js';
 import type { ModelFile } from '../../src/model/model-file.js';
 import { openModel } from '../../src/node/open-model.js';
-import { WasmBackend } from '../../src/wasm/wasm-backend.js';
+import { defaultResidentStates, WasmBackend } from '../../src/wasm/wasm-backend.js';
 import { fixture } from '../helpers/paths.js';
 import { loadReference, relativeMaxError, type ReferenceFixture } from '../helpers/reference-fixture.js';
 import { Q8ActivationReference } from './q8-activation-reference.js';
@@ -244,7 +244,11 @@ describe('state, prefill and memory', () => {
     const sum = Object.values(r.regions).reduce((x, y) => x + y, 0);
     assert.ok(sum <= r.totalBytes && r.totalBytes - sum < 65536 + 64 * 200, JSON.stringify(r));
     assert.equal(r.regions.logits, 4 * wasm.config.nVocab * wasm.maxBatch); // a row per sequence of a batched step
-    assert.equal(wasm.maxBatch, 4); // the resident slots
-    assert.equal(r.regions.state, 5 * 4 * MambaState.nFloats(wasm.config)); // working slot + four resident (the default)
+    assert.equal(wasm.maxBatch, 8); // the resident slots
+    assert.equal(r.regions.state, 9 * 4 * MambaState.nFloats(wasm.config)); // working slot + eight resident (the default)
+    // the default slots: 8 up to 64 MiB of states, fewer for big states, never none
+    assert.equal(defaultResidentStates(2.67 * 2 ** 20), 8); // 130m
+    assert.equal(defaultResidentStates(4 * 64 * 5120 * 19), 2); // 2.8b: 24.9 MB
+    assert.equal(defaultResidentStates(100 * 2 ** 20), 1);
   });
 });
