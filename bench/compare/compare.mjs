@@ -403,13 +403,13 @@ ${profile}
 
 ## \`mamba-ts bench\`
 
-\`mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--backend scalar|wasm]
+\`mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--batch B] [--backend scalar|wasm]
 [--prefill-chunk T] [--profile-ops] [--json]\` feeds P seeded random token ids with \`prefill\`, then N
 single-token steps (the greedy token fed back), after a warm-up, and reports medians over R runs: prompt and
 decode tokens/s, load time, peak RSS (\`process.resourceUsage().maxRSS\`) and the RSS before loading, threads,
-backend, model bytes. JSON keys: \`prompt_tokens_per_s\`, \`decode_tokens_per_s\`, \`load_ms\`, \`peak_rss_bytes\`,
-\`baseline_rss_bytes\`, \`worker_rss_bytes\`, \`threads\`,
-\`backend\`, plus \`model_bytes\`, \`wasm_memory_bytes\`, \`weight_types\`, per-run rates, and \`op_profile\`
+backend, model bytes. With \`--batch B\`, B sequences each get the prompt and decode together (one batched
+step per token), and the rates count all of them. JSON keys: \`prompt_tokens_per_s\`, \`decode_tokens_per_s\`,
+\`load_ms\`, \`peak_rss_bytes\`, \`baseline_rss_bytes\`, \`worker_rss_bytes\`, \`threads\`, \`backend\`, \`batch\`, plus \`model_bytes\`, \`wasm_memory_bytes\`, \`weight_types\`, per-run rates, and \`op_profile\`
 with \`--profile-ops\`. \`npm run bench\` runs it on \`/tmp/mamba-130m-random/gguf/f32.gguf\` unless given a model.
 
 ## Reproduce
