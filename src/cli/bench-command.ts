@@ -24,7 +24,7 @@ export const BENCH_DEFAULT_MODEL = '/tmp/mamba-130m-random/gguf/f32.gguf';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
-  threads: { type: 'string', valueName: 'N', description: 'threads (wasm backend); 0 = one per available core, capped by the model width (default)' },
+  threads: { type: 'string', valueName: 'N', description: 'threads (wasm backend); 0 = one per physical core, capped by the model width (default)' },
   prompt: { type: 'string', short: 'p', valueName: 'P', description: 'prompt tokens fed with prefill (default 128; 0 = skip)' },
   'n-gen': { type: 'string', short: 'n', valueName: 'N', description: 'decode steps (default 128; 0 = skip)' },
   repeat: { type: 'string', short: 'r', valueName: 'R', description: 'measured runs; medians are reported (default 3)' },

@@ -18,7 +18,7 @@ const OPTIONS = {
   'reset-each-chunk': { type: 'boolean', description: 'start every chunk from an empty state (its first token is not scored)' },
   backend: { type: 'string', valueName: 'NAME', description: `compute backend: ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})` },
   'kl-reference': { type: 'string', valueName: 'MODEL', description: 'also report KL-divergence of the next-token distributions against MODEL (e.g. the F32 file this one was quantized from)' },
-  threads: { type: 'string', valueName: 'N', description: 'threads of the wasm backend; 0 = one per available core (the default)' },
+  threads: { type: 'string', valueName: 'N', description: 'threads of the wasm backend; 0 = one per physical core (the default)' },
   json: { type: 'boolean', description: 'print {"ppl", "mean_nll", "n_tokens"} as JSON (+ "kl" with --kl-reference)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
 } as const;

@@ -23,7 +23,7 @@ export interface GenerationSettings {
   batchSize: number;
   /** Generation stops after any of these strings (not included in the output). */
   stop: readonly string[];
-  /** Worker threads; 0 = one per available core. */
+  /** Worker threads; 0 = one per physical core. */
   nThreads: number;
   /** Model path (GGUF file or checkpoint directory). */
   model: string | undefined;
@@ -111,7 +111,7 @@ export const GENERATION_OPTIONS: GenerationOptionTable = Object.freeze({
   nThreads: {
     field: 'nThreads', key: 'threads', flag: 'threads', valueName: 'N', kind: 'number',
     limit: { integer: true, min: 0, max: 1024 }, default: 0,
-    description: 'worker threads; 0 = one per available core',
+    description: 'worker threads; 0 = one per physical core',
   },
   model: {
     field: 'model', key: 'model', flag: 'model', short: 'm', valueName: 'PATH', kind: 'path', default: undefined,

@@ -13,8 +13,8 @@ export interface LoadModelOptions extends OpenModelOptions {
   /** 'wasm' (SIMD kernels; the default where WebAssembly SIMD exists) or 'scalar' (the reference). */
   backend?: BackendName;
   /**
-   * Threads of the wasm backend (worker_threads on one shared memory); 0 or absent = one per core
-   * (os.availableParallelism()), capped by the model's width. Call `model.dispose()` when done.
+   * Threads of the wasm backend (worker_threads on one shared memory); 0 or absent = one per physical
+   * core (defaultThreadCount), capped by the model's width. Call `model.dispose()` when done.
    */
   threads?: number;
 }

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { physicalCoreCount } from './physical-cores.js';
 import type { KernelWorker, KernelWorkerFactory, KernelWorkerMessage } from '../wasm/kernel-pool.js';
 
 const WORKER_URL = new URL('./kernel-worker.js', import.meta.url);
@@ -22,7 +23,12 @@ export const nodeKernelWorkerFactory: KernelWorkerFactory = (): KernelWorker => 
   };
 };
 
-/** Threads when none are asked for: one per core this process may use (os.availableParallelism()). */
+/**
+ * Threads when none are asked for: one per physical core (physical-cores.ts), and no more than the CPUs this
+ * process may use (os.availableParallelism(): affinity, cgroup limits). Measured once.
+ */
 export function defaultThreadCount(): number {
-  return Math.max(1, availableParallelism());
+  cachedThreadCount ??= Math.max(1, Math.min(availableParallelism(), physicalCoreCount() ?? Infinity));
+  return cachedThreadCount;
 }
+let cachedThreadCount: number | undefined;
