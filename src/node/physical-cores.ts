@@ -1,7 +1,8 @@
 /**
- * Physical cores, for the default thread count: hyperthreads of one core share its SIMD units and its path to
- * memory, so a second kernel thread per core only adds a barrier's worth of waiting. Linux: the distinct
- * `thread_siblings_list` of the online CPUs (sysfs); elsewhere, or when sysfs cannot be read, undefined.
+ * Physical cores, for the default thread count (one kernel thread per physical core, as llama.cpp defaults:
+ * hyperthreads of one core share its SIMD units and its path to memory; not measured here — this machine has
+ * no SMT). Linux: the distinct `thread_siblings_list` of the online CPUs (sysfs); elsewhere, or when sysfs
+ * cannot be read, undefined.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
