@@ -50,6 +50,11 @@ export interface GGUFFile extends GGUFHeader {
   readonly source: ByteSource;
   /** The tensors as lazily-read entries. */
   tensorEntries(): TensorEntry[];
+  /**
+   * Frees the header buffer (~2 MB for a tokenizer's arrays) now rather than at some later GC: the long
+   * metadata arrays (LazyGGUFArray) view it, and reading one afterwards throws. Scalars stay readable.
+   */
+  release(): void;
 }
 
 class HeaderParser {
@@ -268,9 +273,15 @@ export async function readGGUF(source: ByteSource, opts: { growInPlace?: boolean
     }
     try {
       const header = parseGGUFHeader(bytes, source.size, source.name);
+      const grown = bytes.buffer === buffer;
       return {
         ...header,
         source,
+        release: () => {
+          for (const [, v] of header.metadata.entries()) if (v.value instanceof LazyGGUFArray) v.value.release();
+          // a resizable buffer gives its pages back at once when shrunk (V8 decommits them)
+          if (grown && buffer.resize) buffer.resize(0);
+        },
         tensorEntries: () =>
           header.tensors.map((t) => ({
             name: t.name,

@@ -3,6 +3,7 @@
  * Values keep their GGUF type so that a file read and written again is identical.
  */
 import type { BinaryCursor, BinaryWriter } from '../io/binary-cursor.js';
+import { UsageError } from '../errors.js';
 
 export type GGUFScalarType =
   | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32'
@@ -34,8 +35,20 @@ export class LazyGGUFArray implements GGUFArray {
     private readonly decode: (bytes: Uint8Array, length: number) => GGUFPlain[],
   ) {}
 
+  private released = false;
+
   get items(): GGUFPlain[] {
+    if (this.released) {
+      throw new UsageError(`a GGUF metadata array (${this.length} ${this.itemType} items) was read after its model file was closed`, {
+        hint: 'closing a model file releases its header (the tokenizer arrays): read metadata arrays before close()',
+      });
+    }
     return this.decode(this.bytes, this.length);
+  }
+
+  /** Called when the header buffer it views is released (the file closed): reading it then throws. */
+  release(): void {
+    this.released = true;
   }
 }
 

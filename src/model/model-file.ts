@@ -32,6 +32,10 @@ export interface ModelFile {
   /** Source tensors that map to nothing (ignored), for `inspect`. */
   readonly ignored: readonly string[];
   tensor(name: string): TensorEntry | undefined;
+  /**
+   * Closes the file. A GGUF file's header is released too: its long metadata arrays (the tokenizer's) throw
+   * when read afterwards — build the tokenizer first (loadModel does); scalar metadata stays readable.
+   */
   close(): Promise<void>;
 }
 
@@ -103,7 +107,11 @@ export async function openGGUFModel(source: ByteSource, opts: OpenModelOptions =
     const tensors = checkTensors(source.name, expected, byName, opts);
     const known = new Set(expected.map((e) => e.gguf));
     const ignored = entries.filter((t) => !known.has(t.name)).map((t) => t.name);
-    return makeModelFile('gguf', source.name, config, tensors, gguf.metadata, () => source.close(), { ignored });
+    const close = async () => {
+      await source.close();
+      gguf.release();
+    };
+    return makeModelFile('gguf', source.name, config, tensors, gguf.metadata, close, { ignored });
   } catch (e) {
     await source.close();
     throw e;

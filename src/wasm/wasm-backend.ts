@@ -128,11 +128,11 @@ interface Scratch {
   readonly nChunk: number;
   readonly hidden: number; // (nChunk, dModel) residual stream
   readonly normed: number; // (nChunk, dModel)
-  readonly out: number; //    (nChunk, dModel) mixer output
+  readonly out: number; //    (nChunk, dModel) mixer output: normed's memory
   readonly xz: number; //     (nChunk, 2·dInner) x | z; x becomes the conv output
   readonly xdbl: number; //   (nChunk, dtRank + 2·dState) dt | B | C
   readonly dt: number; //     (nChunk, dInner)
-  readonly y: number; //      (nChunk, dInner)
+  readonly y: number; //      (nChunk, dInner): dt's memory
   readonly xq: number; //     (nChunk, Q8_0 or Q8_K blocks of the current matrix input) (widest quantized input)
   readonly logits: number; // (maxBatch, nVocab): a step's logits in row 0, a batched step's in a row per sequence
   /** Sequences in one batched step (stepBatch): at most the resident state slots, and a chunk of tokens. */
@@ -253,15 +253,20 @@ export class WasmBackend implements ForwardBackend {
     const stateFloats = MambaState.nFloats(c);
     const nResident = opts.residentStates ?? defaultResidentStates(4 * stateFloats);
     const maxBatch = Math.max(1, Math.min(nResident, nChunk));
+    // Two pairs share their memory: normed is dead once in_proj has read it, before out_proj writes out (and
+    // the norm reads a token's out whole before writing its normed); the scan reads dt[t][d] before it writes
+    // y[t][d], and nothing reads dt afterwards.
+    const normedOrOut = f32('scratch.normed|out', nChunk * c.dModel);
+    const dtOrY = f32('scratch.dt|y', nChunk * c.dInner);
     const s: Scratch = {
       nChunk,
       hidden: f32('scratch.hidden', nChunk * c.dModel),
-      normed: f32('scratch.normed', nChunk * c.dModel),
-      out: f32('scratch.out', nChunk * c.dModel),
+      normed: normedOrOut,
+      out: normedOrOut,
       xz: f32('scratch.xz', nChunk * 2 * c.dInner),
       xdbl: f32('scratch.xdbl', nChunk * (c.dtRank + 2 * c.dState)),
-      dt: f32('scratch.dt', nChunk * c.dInner),
-      y: f32('scratch.y', nChunk * c.dInner),
+      dt: dtOrY,
+      y: dtOrY,
       xq: arena.alloc('scratch.xq', nChunk * xqBytes),
       logits: f32('logits', maxBatch * c.nVocab),
       maxBatch,

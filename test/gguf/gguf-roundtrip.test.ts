@@ -123,3 +123,17 @@ test('GGUF header larger than the first read is parsed (prefix growth)', async (
   assert.deepEqual(f.metadata.get('tokenizer.ggml.tokens'), tokens);
   assert.deepEqual(await f.tensorEntries()[0].read(), filled(16, 9));
 });
+
+test('closing a GGUF model releases its header: long metadata arrays throw a typed error afterwards, scalars stay', async () => {
+  const { openModel } = await import('../../src/node/open-model.js');
+  const { UsageError } = await import('../../src/errors.js');
+  const { REPO_ROOT } = await import('../helpers/paths.js');
+  const { join } = await import('node:path');
+  const file = await openModel(join(REPO_ROOT, 'models', 'stories-m-q8_0.gguf'));
+  const tokens = file.metadata.get('tokenizer.ggml.tokens') as string[];
+  assert.ok(tokens.length > 1000);
+  await file.close();
+  assert.equal(file.metadata.get('general.architecture'), 'mamba');
+  assert.throws(() => file.metadata.get('tokenizer.ggml.tokens'), (e: unknown) => e instanceof UsageError && /after its model file was closed/.test(e.message) && /before close/.test(e.hint ?? ''));
+  await file.close(); // twice: no error
+});
