@@ -384,11 +384,13 @@ ${profile}
   whose cores are busy with other work, more threads than free cores is slower than one.
 - **Memory**: the weights are read from the file straight into WASM memory (no JS-heap copy; before, F32 peaked
   at 617 MiB). Above the Node runtime (~50 MiB before anything is loaded), a model costs its WASM memory (the
-  weights, ~2.5 MiB of prompt-chunk activations and the state) plus a part that does not grow with the model,
+  weights, ~1.9 MiB of prompt-chunk activations — normed/out and dt/y share memory — and the state) plus a
+  part that does not grow with the model,
   ~10 MiB at one thread for the 130m shape (measured by mapping, /proc/self/smaps, Q4_0):
-  - opening the file, ~3.5 MiB: the 1.7 MiB header kept for its tokenizer arrays (read into a 2 MiB buffer) and
-    V8's heap. The header's 100k string lengths used to box two doubles each until V8 optimized the loop, which
-    grew the young generation: 5.2 MiB before that fix;
+  - opening the file, ~1.5 MiB once it is closed: the 1.7 MiB header (its tokenizer arrays, read into a 2 MiB
+    buffer) is given back when the file is closed after loading (a resizable buffer shrunk to 0); V8's heap
+    keeps ~1 MiB. The header's 100k string lengths used to box two doubles each until V8 optimized the loop,
+    which grew the young generation: opening took 5.2 MiB before that fix, 3.2 after, and 2 MiB stayed;
   - V8's young generation growing during the load (~1 MiB), its compiler threads' malloc arenas (~1–2 MiB,
     growing as TurboFan optimizes the kernels) and the Node binary's code pages first touched (~1 MiB);
   - **~8.6 MiB per worker thread**: a Node worker is a whole V8 isolate and Node environment (an idle worker
@@ -396,7 +398,8 @@ ${profile}
     forced GC nothing). \`bench\` measures it in each run (\`worker_rss_bytes\`).
 
   The bar (file + 10 % + state) leaves 10 % of the file for all of that: the F32 and F16 files meet it, the
-  Q8_0 file meets it at one thread, and the Q4_0 file (7.6 MiB of slack) cannot hold even one worker. Measured
+  Q8_0 and Q4_0 files at one thread (Q4_0 by a few hundred KiB), and the Q4_0 file's 7.6 MiB of slack cannot
+  hold even one worker. Measured
   and not adopted: prompt chunks of 32 tokens instead of 64 save 1.2 MiB but cost 5–7 % of prefill at 2
   threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~15 MiB and ~150 ms for the 50k-token
   vocabulary.
