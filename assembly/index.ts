@@ -6,7 +6,7 @@
  * The GEMMs (prompt chunks: T activation vectors) reduce each (row, token) exactly as the matvec of their type.
  */
 export { matvec_f32_f32 } from './matvec-f32';
-export { matvec_f16_f32, matvec_f16_f32_prescaled, f16_prescale_x, matvec_f16r_f32, f16r_prescale_x } from './matvec-f16';
+export { matvec_f16_f32, matvec_f16_f32_prescaled, matvec2_f16_f32_prescaled, f16_prescale_x, matvec_f16r_f32, f16r_prescale_x } from './matvec-f16';
 export { recode_f16_f16r } from './f16r';
 export { matvec_q8_0_q8_0, matvec_q8_0_q8_0_widened, widen_q8_0, matvec_q8_0x4_q8_0, matvec_q8_0x4_q8_0_widened } from './matvec-q8_0';
 export { matvec_q4_0_q8_0, matvec_q4_0_q8_0_widened, widen_q8_0_q4_0, matvec_q4_0x2_q8_0, matvec_q4_0x2_q8_0_widened } from './matvec-q4_0';

@@ -12,6 +12,8 @@ import { WebAssemblyJS, type WasmMemory, type WasmModule } from './webassembly-a
  * (Q4_K, Q6_K, TQ1_0, TQ2_0 weights).
  */
 export type MatvecKernel = (outPtr: number, wPtr: number, xPtr: number, rowStart: number, rowEnd: number, nIn: number) => void;
+/** A matvec of two tokens at once (each half widened once for both): out0 ← W·x0, out1 ← W·x1 on rows [rowStart, rowEnd). */
+export type Matvec2Kernel = (out0: number, out1: number, wPtr: number, x0: number, x1: number, rowStart: number, rowEnd: number, nIn: number) => void;
 /**
  * out[t, r] = W[r, :] · x[t, :] for r in [rowStart, rowEnd), t < nTok: token t's activations at
  * xPtr + t·xStrideBytes (F32, or Q8_0 blocks for the quantized types), its outputs at outPtr + t·outStrideBytes.
@@ -56,6 +58,7 @@ export interface MambaKernels {
   matvec_q4_0_q8_0: MatvecKernel;
   /** matvec_f16_f32 on x·2^112 (f16_prescale_x): the same bits, faster widening. */
   matvec_f16_f32_prescaled: MatvecKernel;
+  matvec2_f16_f32_prescaled: Matvec2Kernel;
   f16_prescale_x: PrepareKernel;
   /**
    * The F16 kernels on F16R weights (src/wasm/f16r.ts: F16 re-encoded with exponent bias 25, no subnormals):

@@ -7,7 +7,7 @@
  *
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
-import { type DtProjKernel, type PlanesPrepareKernel, type GemmKernel, type MambaKernels, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
+import { type DtProjKernel, type PlanesPrepareKernel, type GemmKernel, type MambaKernels, type Matvec2Kernel, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
 import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 import type { WasmMemory } from './webassembly-api.js';
 import { ggmlType } from '../ggml/ggml-type.js';
@@ -77,6 +77,8 @@ interface TypeKernels {
   /** The same bits on x prepared once per call (weight-kernels.ts `prepared`). */
   readonly prepare: PrepareKernel | undefined;
   readonly preparedMatvec: MatvecKernel | undefined;
+  /** Two tokens at once on prepared x (weight-kernels.ts `prepared.matvec2`). */
+  readonly preparedMatvec2: Matvec2Kernel | undefined;
   readonly preparedGemm: GemmKernel | undefined;
   readonly preparedBytes: ((nIn: number) => number) | undefined;
   readonly preparedDtProj: DtProjKernel | undefined;
@@ -123,7 +125,7 @@ export class OpRunner {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
       const file = ggmlType(t === 'F16R' ? 'F16' : t === 'Q4_0X2' ? 'Q4_0' : t === 'Q8_0X4' ? 'Q8_0' : t);
-      return { matvecTokens: row.matvecTokens, rowBytes: (nIn: number) => (nIn / file.blockSize) * file.typeSize, matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
+      return { matvecTokens: row.matvecTokens, rowBytes: (nIn: number) => (nIn / file.blockSize) * file.typeSize, matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedMatvec2: p?.matvec2 && k[p.matvec2], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
     this.heap = new Int32Array(memory.buffer);
@@ -214,8 +216,13 @@ export class OpRunner {
     const block = rowBlock(kt.rowBytes(nIn));
     for (let r0 = start; r0 < end; r0 += block) {
       const r1 = Math.min(end, r0 + block);
-      if (prepared) for (let t = 0; t < nTok; t++) kt.preparedMatvec!(outPtr + t * os, wPtr, this.preparedPtr + t * ps, r0, r1, nIn);
-      else for (let t = 0; t < nTok; t++) kt.matvec(outPtr + t * os, wPtr, xPtr + t * xs, r0, r1, nIn);
+      if (prepared) {
+        const pp = this.preparedPtr;
+        let t = 0;
+        // token pairs through the two-token kernel where the type has one (each weight widened once for both)
+        if (kt.preparedMatvec2) for (; t + 2 <= nTok; t += 2) kt.preparedMatvec2(outPtr + t * os, outPtr + (t + 1) * os, wPtr, pp + t * ps, pp + (t + 1) * ps, r0, r1, nIn);
+        for (; t < nTok; t++) kt.preparedMatvec!(outPtr + t * os, wPtr, pp + t * ps, r0, r1, nIn);
+      } else for (let t = 0; t < nTok; t++) kt.matvec(outPtr + t * os, wPtr, xPtr + t * xs, r0, r1, nIn);
     }
   }
 

@@ -3,7 +3,7 @@
  * which kernels compute with it and what the activations are converted to. A matrix of any other type is
  * decoded to F32 at load. Adding a type = one row here + its kernel files in assembly/.
  */
-import { PLANES_BYTES, PLANES_Q8_0_BYTES, type DtProjKernel, type GemmKernel, type GetRowsKernel, type MambaKernels, type MatvecKernel, type PlanesPrepareKernel, type PrepareKernel } from './kernel-module.js';
+import { PLANES_BYTES, PLANES_Q8_0_BYTES, type DtProjKernel, type GemmKernel, type GetRowsKernel, type MambaKernels, type Matvec2Kernel, type MatvecKernel, type PlanesPrepareKernel, type PrepareKernel } from './kernel-module.js';
 
 /**
  * The ggml types kept as they are in the file, and the backend's load-time forms of three of them, never a
@@ -62,6 +62,8 @@ export interface WeightKernelRow {
   readonly prepared?: {
     readonly prepare: KernelsOf<PrepareKernel, ''>;
     readonly matvec: KernelsOf<MatvecKernel, 'matvec_'>;
+    /** The prepared matvec of two tokens at once, bit-equal to `matvec` per token (a batched step's pairs). */
+    readonly matvec2?: KernelsOf<Matvec2Kernel, 'matvec2_'>;
     readonly gemm?: KernelsOf<GemmKernel, 'gemm_'>;
     /** The fused dt_proj on the prepared x (decode), bit-equal to `dtProj`. */
     readonly dtProj?: KernelsOf<DtProjKernel, 'ssm_dt_proj_'>;
@@ -73,7 +75,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f32_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32', matvecTokens: 8 },
   F16: {
     activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16', matvecTokens: 8,
-    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
+    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   Q8_0: {
     activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0', matvecTokens: 3,
@@ -90,7 +92,7 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
   F16R: {
     activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16r_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r', matvecTokens: 8,
-    prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
+    prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
   },
   // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
   // kernels' bits, one stream per two rows in the decode matvec.

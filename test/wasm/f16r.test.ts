@@ -124,6 +124,22 @@ describe('F16R kernels = F16 kernels on the weights they were made from, bit for
           exact(h.f32(b, nOut * nTok), h.f32(a, nOut * nTok), `gemm on planes ${label}`);
         }
 
+        // two tokens at once (batched steps), on F16 and on F16R: the prepared matvec's bits per token
+        for (const [w, prescale] of [[f16, 'f16_prescale_x'], [f16r, 'f16r_prescale_x']] as const) {
+          const q0 = h.alloc(4 * nIn);
+          const q1 = h.alloc(4 * nIn);
+          assert.equal(h.k[prescale](q0, xPtr, nIn), 1);
+          assert.equal(h.k[prescale](q1, xPtr + 4 * nIn, nIn), 1);
+          const o0 = h.alloc(4 * nOut);
+          const o1 = h.alloc(4 * nOut);
+          h.k.matvec2_f16_f32_prescaled(o0, o1, w, q0, q1, 0, 1, nIn);
+          h.k.matvec2_f16_f32_prescaled(o0, o1, w, q0, q1, 1, nOut, nIn);
+          h.k.matvec_f16_f32_prescaled(a, w, q0, 0, nOut, nIn);
+          h.k.matvec_f16_f32_prescaled(b, w, q1, 0, nOut, nIn);
+          exact(h.f32(o0, nOut), h.f32(a, nOut), `matvec2 token 0 ${prescale} ${label}`);
+          exact(h.f32(o1, nOut), h.f32(b, nOut), `matvec2 token 1 ${prescale} ${label}`);
+        }
+
         for (let r = 0; r < nOut; r++) {
           h.k.get_rows_f16(a, f16, r, nIn);
           h.k.get_rows_f16r(b, f16r, r, nIn);
