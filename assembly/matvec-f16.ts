@@ -181,63 +181,86 @@ function matvec_f16(outPtr: usize, wPtr: usize, xPtr: usize, rowStart: i32, rowE
 }
 
 /**
- * matvec_f16_f32_prescaled for two tokens at once (a batched step): each half is widened once for both, and
- * every (row, token) gets dot_f16's operations in dot_f16's order (four accumulators by 16, then by 4, the
- * horizontal sum, the scalar tail) — the bits of matvec_f16_f32_prescaled on each token's x. On F16R weights
- * with x from f16r_prescale_x as well.
+ * matvec_f16_f32_prescaled for two tokens at once (a batched step): the bits of matvec_f16_f32_prescaled on
+ * each token's x (dot2_f16). On F16R weights with x from f16r_prescale_x as well.
  */
 export function matvec2_f16_f32_prescaled(out0: usize, out1: usize, wPtr: usize, x0: usize, x1: usize, rowStart: i32, rowEnd: i32, nIn: i32): void {
   const rowBytes = <usize>nIn << 1;
-  const mask = i16x8.splat(<i16>0x8fff);
-  const n4 = nIn & ~3;
   for (let r = rowStart; r < rowEnd; r++) {
-    const wr = wPtr + <usize>r * rowBytes;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
-    let b0 = f32x4.splat(0);
-    let b1 = f32x4.splat(0);
-    let b2 = f32x4.splat(0);
-    let b3 = f32x4.splat(0);
-    let i = 0;
-    for (; i + 16 <= n4; i += 16) {
-      const w = wr + (<usize>i << 1);
-      const h0 = v128.load(w);
-      const h1 = v128.load(w, 16);
+    const o = <usize>r << 2;
+    dot2_f16(out0 + o, out1 + o, wPtr + <usize>r * rowBytes, x0, x1, nIn, true, false);
+  }
+}
+
+/**
+ * W[0:n]·x0 → o0 and W[0:n]·x1 → o1, each half widened once for both: for each token the operations of
+ * dot_f16 in its order (four accumulators by 16, then by 4, the horizontal sum, the scalar tail) — its bits.
+ * `prescaled` and `rebiased` as in dot_f16 (constants at every inlined call).
+ */
+@inline
+export function dot2_f16(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize, n: i32, prescaled: bool, rebiased: bool): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  const mask = i16x8.splat(<i16>0x8fff);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i + 16 <= n4; i += 16) {
+    const w = wPtr + (<usize>i << 1);
+    const h0 = v128.load(w);
+    const h1 = v128.load(w, 16);
+    let w0: v128, w1: v128, w2: v128, w3: v128;
+    if (prescaled) {
       const l0 = i16x8.shl(h0, 13);
       const g0 = v128.and(i16x8.shr_s(h0, 3), mask);
       const l1 = i16x8.shl(h1, 13);
       const g1 = v128.and(i16x8.shr_s(h1, 3), mask);
-      const xa = x0 + (<usize>i << 2);
-      const xb = x1 + (<usize>i << 2);
-      const w0 = halves_lo(l0, g0);
-      a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(xa)));
-      b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(xb)));
-      const w1 = halves_hi(l0, g0);
-      a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(xa, 16)));
-      b1 = f32x4.add(b1, f32x4.mul(w1, v128.load(xb, 16)));
-      const w2 = halves_lo(l1, g1);
-      a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(xa, 32)));
-      b2 = f32x4.add(b2, f32x4.mul(w2, v128.load(xb, 32)));
-      const w3 = halves_hi(l1, g1);
-      a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(xa, 48)));
-      b3 = f32x4.add(b3, f32x4.mul(w3, v128.load(xb, 48)));
+      w0 = halves_lo(l0, g0);
+      w1 = halves_hi(l0, g0);
+      w2 = halves_lo(l1, g1);
+      w3 = halves_hi(l1, g1);
+    } else {
+      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0), rebiased);
+      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0), rebiased);
+      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1), rebiased);
+      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1), rebiased);
     }
-    for (; i + 4 <= n4; i += 4) {
-      const h = v128.load64_zero(wr + (<usize>i << 1));
-      const w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
-      a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x0 + (<usize>i << 2))));
-      b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(x1 + (<usize>i << 2))));
-    }
-    let sa = hsum_f32x4(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-    let sb = hsum_f32x4(f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)));
-    for (; i < nIn; i++) {
-      const w: f32 = reinterpret<f32>((<u32>(<i32><i16>load<u16>(wr + (<usize>i << 1))) << 13) & 0x8fffe000);
-      sa += w * load<f32>(x0 + (<usize>i << 2));
-      sb += w * load<f32>(x1 + (<usize>i << 2));
-    }
-    store<f32>(out0 + (<usize>r << 2), sa);
-    store<f32>(out1 + (<usize>r << 2), sb);
+    const p = x0 + (<usize>i << 2);
+    const q = x1 + (<usize>i << 2);
+    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(p)));
+    b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(q)));
+    a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(p, 16)));
+    b1 = f32x4.add(b1, f32x4.mul(w1, v128.load(q, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(p, 32)));
+    b2 = f32x4.add(b2, f32x4.mul(w2, v128.load(q, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(p, 48)));
+    b3 = f32x4.add(b3, f32x4.mul(w3, v128.load(q, 48)));
   }
+  for (; i + 4 <= n4; i += 4) {
+    const w = wPtr + (<usize>i << 1);
+    let w0: v128;
+    if (prescaled) {
+      const h = v128.load64_zero(w);
+      w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
+    } else {
+      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
+    }
+    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x0 + (<usize>i << 2))));
+    b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(x1 + (<usize>i << 2))));
+  }
+  let s = hsum_f32x4(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  let t = hsum_f32x4(f32x4.add(f32x4.add(b0, b1), f32x4.add(b2, b3)));
+  for (; i < n; i++) {
+    const h = load<u16>(wPtr + (<usize>i << 1));
+    const w: f32 = prescaled ? reinterpret<f32>((<u32>(<i32><i16>h) << 13) & 0x8fffe000) : f16_to_f32_finite(h, rebiased);
+    s += w * load<f32>(x0 + (<usize>i << 2));
+    t += w * load<f32>(x1 + (<usize>i << 2));
+  }
+  store<f32>(o0, s);
+  store<f32>(o1, t);
 }
