@@ -100,6 +100,20 @@ export function dot_f16_prescaled(wPtr: usize, xPtr: usize, n: i32): f32 {
 // path compiles to its own loop with only its widening in it.
 
 /**
+ * Halves 0..3 (`high` false) or 4..7 of h as f32: their values (of F16R halves when `rebiased`), or when
+ * `prescaled` their F32 bits without the rebias (halves_lo/hi of h << 13 and the sign-extended h >> 3).
+ */
+@inline
+function widen_f16x4(h: v128, high: bool, prescaled: bool, rebiased: bool): v128 {
+  if (prescaled) {
+    const l = i16x8.shl(h, 13);
+    const g = v128.and(i16x8.shr_s(h, 3), i16x8.splat(<i16>0x8fff));
+    return high ? halves_hi(l, g) : halves_lo(l, g);
+  }
+  return f16x4_to_f32x4_finite(high ? i32x4.extend_high_i16x8_s(h) : i32x4.extend_low_i16x8_s(h), rebiased);
+}
+
+/**
  * W[0:n]·x for n % 4 == 0, before the horizontal sum: 16 per step into four accumulators, then 4 at a time,
  * returning (a0 + a1) + (a2 + a3). Plain: halves widened to their F32 values (F16R halves when `rebiased`);
  * prescaled: to their F32 bits without the rebias (w·2^−112, or w·2^−102 for F16R), for x·2^112 (x·2^102) —
@@ -111,29 +125,16 @@ function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool, rebias
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0);
-  const mask = i16x8.splat(<i16>0x8fff);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const w = wPtr + (<usize>i << 1);
     const x = xPtr + (<usize>i << 2);
     const h0 = v128.load(w);
     const h1 = v128.load(w, 16);
-    let w0: v128, w1: v128, w2: v128, w3: v128;
-    if (prescaled) {
-      const l0 = i16x8.shl(h0, 13);
-      const g0 = v128.and(i16x8.shr_s(h0, 3), mask);
-      const l1 = i16x8.shl(h1, 13);
-      const g1 = v128.and(i16x8.shr_s(h1, 3), mask);
-      w0 = halves_lo(l0, g0);
-      w1 = halves_hi(l0, g0);
-      w2 = halves_lo(l1, g1);
-      w3 = halves_hi(l1, g1);
-    } else {
-      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0), rebiased);
-      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0), rebiased);
-      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1), rebiased);
-      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1), rebiased);
-    }
+    const w0 = widen_f16x4(h0, false, prescaled, rebiased);
+    const w1 = widen_f16x4(h0, true, prescaled, rebiased);
+    const w2 = widen_f16x4(h1, false, prescaled, rebiased);
+    const w3 = widen_f16x4(h1, true, prescaled, rebiased);
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x)));
     a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(x, 16)));
     a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(x, 32)));
@@ -141,13 +142,7 @@ function dot_f16_lanes(wPtr: usize, xPtr: usize, n: i32, prescaled: bool, rebias
   }
   for (; i + 4 <= n; i += 4) {
     const w = wPtr + (<usize>i << 1);
-    let w0: v128;
-    if (prescaled) {
-      const h = v128.load64_zero(w);
-      w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
-    } else {
-      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
-    }
+    const w0 = prescaled ? widen_f16x4(v128.load64_zero(w), false, true, false) : f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(xPtr + (<usize>i << 2))));
   }
   return f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
@@ -207,29 +202,16 @@ export function dot2_f16(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize
   let b1 = f32x4.splat(0);
   let b2 = f32x4.splat(0);
   let b3 = f32x4.splat(0);
-  const mask = i16x8.splat(<i16>0x8fff);
   const n4 = n & ~3;
   let i = 0;
   for (; i + 16 <= n4; i += 16) {
     const w = wPtr + (<usize>i << 1);
     const h0 = v128.load(w);
     const h1 = v128.load(w, 16);
-    let w0: v128, w1: v128, w2: v128, w3: v128;
-    if (prescaled) {
-      const l0 = i16x8.shl(h0, 13);
-      const g0 = v128.and(i16x8.shr_s(h0, 3), mask);
-      const l1 = i16x8.shl(h1, 13);
-      const g1 = v128.and(i16x8.shr_s(h1, 3), mask);
-      w0 = halves_lo(l0, g0);
-      w1 = halves_hi(l0, g0);
-      w2 = halves_lo(l1, g1);
-      w3 = halves_hi(l1, g1);
-    } else {
-      w0 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h0), rebiased);
-      w1 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h0), rebiased);
-      w2 = f16x4_to_f32x4_finite(i32x4.extend_low_i16x8_s(h1), rebiased);
-      w3 = f16x4_to_f32x4_finite(i32x4.extend_high_i16x8_s(h1), rebiased);
-    }
+    const w0 = widen_f16x4(h0, false, prescaled, rebiased);
+    const w1 = widen_f16x4(h0, true, prescaled, rebiased);
+    const w2 = widen_f16x4(h1, false, prescaled, rebiased);
+    const w3 = widen_f16x4(h1, true, prescaled, rebiased);
     const p = x0 + (<usize>i << 2);
     const q = x1 + (<usize>i << 2);
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(p)));
@@ -243,13 +225,7 @@ export function dot2_f16(o0: usize, o1: usize, wPtr: usize, x0: usize, x1: usize
   }
   for (; i + 4 <= n4; i += 4) {
     const w = wPtr + (<usize>i << 1);
-    let w0: v128;
-    if (prescaled) {
-      const h = v128.load64_zero(w);
-      w0 = halves_lo(i16x8.shl(h, 13), v128.and(i16x8.shr_s(h, 3), mask));
-    } else {
-      w0 = f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
-    }
+    const w0 = prescaled ? widen_f16x4(v128.load64_zero(w), false, true, false) : f16x4_to_f32x4_finite(v128.load16x4_s(w), rebiased);
     a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x0 + (<usize>i << 2))));
     b0 = f32x4.add(b0, f32x4.mul(w0, v128.load(x1 + (<usize>i << 2))));
   }
