@@ -8,6 +8,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { MambaModel } from './mamba-model.js';
+import { checkTokenIds } from './check-token-id.js';
 import { logSumExp } from './perplexity.js';
 
 export interface KlResult {
@@ -50,7 +51,7 @@ export async function compareModels(
   if (model.config.nVocab !== ref.config.nVocab) {
     throw new UsageError(`the models have different vocabularies (${model.config.nVocab} and ${ref.config.nVocab} rows)`, { hint: 'compare a model with a quantization of itself' });
   }
-  for (const id of ids) if (!(id >= 0 && id < model.config.nVocab)) throw new UsageError(`token id ${id} is out of range`);
+  checkTokenIds(ids, model.config.nVocab);
   const a = model.newSequence({ temperature: 0 });
   const b = ref.newSequence({ temperature: 0 });
   let kl = 0;

@@ -14,6 +14,7 @@ import { StreamingDecoder } from '../tokenizer/streaming-decoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { tokenizerForModel } from '../tokenizer/model-tokenizer.js';
 import type { ForwardBackend } from './forward-backend.js';
+import { checkTokenIds } from './check-token-id.js';
 import type { MambaState } from './mamba-state.js';
 import { MambaReference } from './mamba-reference.js';
 import { loadWeightsF32 } from './mamba-weights.js';
@@ -138,11 +139,7 @@ export class MambaModel {
   feed(seq: Sequence, ids: readonly number[]): void {
     const all = seq.pendingToken !== undefined ? [seq.pendingToken, ...ids] : ids;
     if (all.length === 0) return;
-    for (const id of all) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.nVocab) {
-        throw new UsageError(`token id ${id} is out of range (vocabulary of ${this.config.nVocab})`);
-      }
-    }
+    checkTokenIds(all, this.config.nVocab);
     this.backend.prefill(all, seq.state, seq.logits);
     for (const id of all) seq.tokens.push(id);
     seq.pendingToken = undefined;

@@ -8,6 +8,7 @@ import type { ForwardBackend } from './forward-backend.js';
 import type { MambaState } from './mamba-state.js';
 import type { MambaLayerWeights, MambaWeights } from './mamba-weights.js';
 import { matvec, relu, rmsnorm, silu, softplus } from './reference-ops.js';
+import { checkTokenId, checkTokenIds } from './check-token-id.js';
 
 export class MambaReference implements ForwardBackend {
   readonly name = 'scalar';
@@ -40,6 +41,7 @@ export class MambaReference implements ForwardBackend {
   step(token: number, state: MambaState, logits?: Float32Array): void {
     const c = this.config;
     const w = this.weights;
+    checkTokenId(token, c.nVocab);
     // hidden_states = self.embeddings(input_ids)   (dModel)
     this.hidden.set(w.tokenEmbd.subarray(token * c.dModel, (token + 1) * c.dModel));
     for (let l = 0; l < c.nLayer; l++) {
@@ -59,6 +61,7 @@ export class MambaReference implements ForwardBackend {
 
   /** Prompt processing: one step per token (the fast backends turn this into GEMMs + a scan). */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void {
+    checkTokenIds(tokens, this.config.nVocab); // all before the state changes
     for (let i = 0; i < tokens.length; i++) this.step(tokens[i], state, i === tokens.length - 1 ? logits : undefined);
   }
 

@@ -10,6 +10,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { MambaModel } from './mamba-model.js';
+import { checkTokenIds } from './check-token-id.js';
 
 export interface PerplexityOptions {
   /** Tokens per chunk (progress granularity; with resetEachChunk, the context length). */
@@ -38,9 +39,7 @@ export function logSumExp(x: Float32Array): number {
 }
 
 export async function perplexity(model: MambaModel, ids: readonly number[], opts: PerplexityOptions): Promise<PerplexityResult> {
-  for (const id of ids) {
-    if (!(id >= 0 && id < model.config.nVocab)) throw new UsageError(`token id ${id} is out of range (vocabulary of ${model.config.nVocab})`);
-  }
+  checkTokenIds(ids, model.config.nVocab);
   const seq = model.newSequence({ temperature: 0 });
   const backend = model.backend;
   let sum = 0;

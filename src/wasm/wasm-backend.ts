@@ -15,6 +15,7 @@
 import { UnsupportedError, UsageError } from '../errors.js';
 import type { ForwardBackend } from '../engine/forward-backend.js';
 import { MambaState } from '../engine/mamba-state.js';
+import { checkTokenId, checkTokenIds } from '../engine/check-token-id.js';
 import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
 import { instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
@@ -385,6 +386,7 @@ export class WasmBackend implements ForwardBackend {
   }
 
   step(token: number, state: MambaState, logits?: Float32Array): void {
+    checkTokenId(token, this.config.nVocab);
     const statePtr = this.bindState(state);
     this.forwardToken(token, statePtr, logits);
     this.unbindState(state, statePtr);
@@ -392,6 +394,7 @@ export class WasmBackend implements ForwardBackend {
 
   /** The prompt in chunks of `prefillChunkTokens` (GEMMs); the state is copied in and out once. */
   prefill(tokens: ArrayLike<number>, state: MambaState, logits?: Float32Array): void {
+    checkTokenIds(tokens, this.config.nVocab); // all before the state changes
     const statePtr = this.bindState(state);
     const n = tokens.length;
     const nChunk = this.s.nChunk;
@@ -419,6 +422,7 @@ export class WasmBackend implements ForwardBackend {
     if (!Number.isInteger(n) || n < 0 || n > tokens.length || n > states.length || n > logits.length) {
       throw new RangeError(`stepBatch of ${n} sequences with ${tokens.length} tokens, ${states.length} states and ${logits.length} logits`);
     }
+    checkTokenIds(tokens, this.config.nVocab, n); // all before any state changes
     const idx = this.batchIdx;
     let g = 0;
     let head = false;
