@@ -8,7 +8,6 @@
  * unless `resetEachChunk`, in which case each chunk starts from an empty state and its first token is not
  * predicted.
  */
-import { UsageError } from '../errors.js';
 import type { MambaModel } from './mamba-model.js';
 import { checkTokenIds } from './check-token-id.js';
 
