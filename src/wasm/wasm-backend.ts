@@ -415,8 +415,9 @@ export class WasmBackend implements ForwardBackend {
   /**
    * One step of n sequences: token tokens[i] into states[i], then its next-token logits into logits[i] when
    * given, for i < n — the bits of n `step` calls. Sequences whose state is resident here (acquireState) run
-   * together, up to `maxBatch` at a time, through the GEMMs: each weight is read once for all of them, so
-   * decoding a batch costs little more than decoding one. Any other state is stepped alone. Allocates nothing.
+   * together, up to `maxBatch` at a time, through the GEMMs: each weight is read once for all of them (the
+   * memory-bound F32 matrices decode 4 sequences at ~2× the tokens/s of one; the compute-bound quantized ones
+   * gain less: docs/kernels.md). Any other state is stepped alone. Allocates nothing.
    */
   stepBatch(n: number, tokens: ArrayLike<number>, states: readonly MambaState[], logits: readonly (Float32Array | undefined)[]): void {
     if (!Number.isInteger(n) || n < 0 || n > tokens.length || n > states.length || n > logits.length) {
