@@ -148,9 +148,13 @@ export class MambaModel {
 
   /** Feeds the pending token (the decode loop's step: no allocation). */
   private feedPending(seq: Sequence): void {
-    const id = seq.pendingToken!;
-    this.backend.step(id, seq.state, seq.logits);
-    seq.tokens.push(id);
+    this.backend.step(seq.pendingToken!, seq.state, seq.logits);
+    this.pendingFed(seq);
+  }
+
+  /** After the backend has stepped seq's pending token: it joins the context, and the logits predict the next. */
+  private pendingFed(seq: Sequence): void {
+    seq.tokens.push(seq.pendingToken!);
     seq.pendingToken = undefined;
     seq.hasLogits = true;
   }
@@ -171,12 +175,7 @@ export class MambaModel {
       batch.logits[i] = seqs[i].logits;
     }
     stepBatch.call(this.backend, n, batch.tokens, batch.states, batch.logits);
-    for (let i = 0; i < n; i++) {
-      const seq = seqs[i];
-      seq.tokens.push(seq.pendingToken!);
-      seq.pendingToken = undefined;
-      seq.hasLogits = true;
-    }
+    for (let i = 0; i < n; i++) this.pendingFed(seqs[i]);
   }
 
   /** The sequence's state as bytes (see state-file.ts): save it to continue later. */

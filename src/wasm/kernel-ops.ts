@@ -8,7 +8,7 @@
  * Token-major layouts for a chunk of nTok tokens: token t's vector of an op at `ptr + t·strideBytes`.
  */
 import { type DtProjKernel, type PlanesPrepareKernel, type GemmKernel, type MambaKernels, type Matvec2Kernel, type MatvecKernel, type PrepareKernel } from './kernel-module.js';
-import { WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
+import { fileTypeOf, WEIGHT_KERNELS, type ActivationType, type WasmWeightType } from './weight-kernels.js';
 import type { WasmMemory } from './webassembly-api.js';
 import { ggmlType } from '../ggml/ggml-type.js';
 
@@ -61,6 +61,7 @@ export const QUANTIZE_FORMAT: Readonly<Record<Exclude<ActivationType, 'F32'>, nu
  * dispatcher bumps for every op: a thread prepares an op's x once, however many of its row chunks it runs.
  */
 export const MAX_OP_ARGS = 20;
+export const OP_SERIAL_WORD = MAX_OP_ARGS - 1;
 
 /** Bytes of weight rows matvecTokens keeps in cache (L2) while it runs the tokens over them. */
 const ROW_BLOCK_BYTES = 128 * 1024;
@@ -69,7 +70,6 @@ const ROW_BLOCK_BYTES = 128 * 1024;
 function rowBlock(rowBytes: number): number {
   return Math.max(16, Math.floor(ROW_BLOCK_BYTES / rowBytes / 16) * 16);
 }
-export const OP_SERIAL_WORD = MAX_OP_ARGS - 1;
 
 /** The kernels of one weight type, bound. */
 interface TypeKernels {
@@ -124,7 +124,7 @@ export class OpRunner {
     this.types = WEIGHT_TYPE_IDS.map((t) => {
       const row = WEIGHT_KERNELS[t];
       const p = row.prepared;
-      const file = ggmlType(t === 'F16R' ? 'F16' : t === 'Q4_0X2' ? 'Q4_0' : t === 'Q8_0X4' ? 'Q8_0' : t);
+      const file = ggmlType(fileTypeOf(t));
       return { matvecTokens: row.matvecTokens, rowBytes: (nIn: number) => (nIn / file.blockSize) * file.typeSize, matvec: k[row.matvec], gemm: k[row.gemm], planesGemm: row.planes && k[row.planes.gemm], planesPrepare: row.planes && k[row.planes.prepare], dtProj: row.dtProj && k[row.dtProj], prepare: p && k[p.prepare], preparedMatvec: p && k[p.matvec], preparedMatvec2: p?.matvec2 && k[p.matvec2], preparedGemm: p?.gemm && k[p.gemm], preparedBytes: p?.bytes, preparedDtProj: p?.dtProj && k[p.dtProj] };
     });
     this.argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
@@ -293,16 +293,14 @@ export class OpRunner {
           const yPtr = a[6], ssmState = a[7], xz = a[8], xdbl = a[9], aPtr = a[10], dPtr = a[11];
           const xdblBytes = 4 * (dtRank + 2 * dState);
           const table = a[18];
-          if (table !== 0) {
-            // a batched step: each token one step of its own sequence (the bits of that sequence's step)
+          if (table !== 0 || nTok === 1) {
+            // one step per token: a step, or a batched step (each token on its own sequence's state)
             for (let t = 0; t < nTok; t++) {
               const b = xdbl + t * xdblBytes + 4 * dtRank;
               const x = xz + t * 8 * dInner;
-              k.ssm_scan_step_f32(yPtr + t * 4 * dInner, this.heap[(table >> 2) + t], x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState, gateRelu);
+              const state = table === 0 ? ssmState : this.heap[(table >> 2) + t];
+              k.ssm_scan_step_f32(yPtr + t * 4 * dInner, state, x, dtPtr + t * 4 * dInner, aPtr, b, b + 4 * dState, dPtr, x + 4 * dInner, start, end, dState, gateRelu);
             }
-          } else if (nTok === 1) {
-            const b = xdbl + 4 * dtRank;
-            k.ssm_scan_step_f32(yPtr, ssmState, xz, dtPtr, aPtr, b, b + 4 * dState, dPtr, xz + 4 * dInner, start, end, dState, gateRelu);
           } else {
             // the chunk in one call: each channel's state stays in registers across the tokens (same bits)
             k.ssm_scan_chunk_f32(

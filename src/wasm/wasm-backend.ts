@@ -160,8 +160,7 @@ export class WasmBackend implements ForwardBackend {
   private readonly tokenEmbd: BoundMatrix;
   private readonly output: BoundMatrix;
   private readonly outputNormPtr: number;
-  private readonly logitsView: Float32Array;
-  /** The logits region's rows (logitsView is row 0). */
+  /** The logits region's rows: row 0 a step's, row t a batched step's sequence t. */
   private readonly logitsRows: readonly Float32Array[];
   /** View of s.stateTables. */
   private readonly stateTables: Int32Array;
@@ -206,7 +205,6 @@ export class WasmBackend implements ForwardBackend {
     this.layers = weights.layers.map((l) => ({ ...l, ssmIn: bind(l.ssmIn), ssmX: bind(l.ssmX), ssmDt: bind(l.ssmDt), ssmOut: bind(l.ssmOut) }));
     this.freeSlots = residentPtrs.map((_, i) => residentPtrs.length - 1 - i);
     this.logitsRows = Array.from({ length: s.maxBatch }, (_, i) => new Float32Array(memory.buffer, s.logits + 4 * config.nVocab * i, config.nVocab));
-    this.logitsView = this.logitsRows[0];
     this.stateTables = new Int32Array(memory.buffer, s.stateTables, 2 * s.maxBatch);
     this.batchStates = new Int32Array(s.maxBatch);
     this.batchIdx = new Int32Array(s.maxBatch);
@@ -247,7 +245,9 @@ export class WasmBackend implements ForwardBackend {
     const preparedBytes = Math.max(0, ...matrices.map((m) => {
       const row = WEIGHT_KERNELS[m.type];
       const p = row.prepared;
-      return Math.max(p ? p.bytes(m.nIn) * (p.gemm ? nChunk : 1) : 0, p ? p.bytes(m.nIn) * Math.min(nChunk, row.matvecTokens) : 0, row.planes ? row.planes.bytes(m.nIn, nChunk) : 0);
+      // prepared tokens: a chunk for a prepared GEMM, else as many as the matvec per token takes (at least one)
+      const preparedTokens = p?.gemm ? nChunk : Math.min(nChunk, row.matvecTokens);
+      return Math.max(p ? p.bytes(m.nIn) * preparedTokens : 0, row.planes ? row.planes.bytes(m.nIn, nChunk) : 0);
     }));
     const threadScratchBytes = Math.ceil(preparedBytes / 64) * 64;
     const f32 = (label: string, n: number) => arena.alloc(label, 4 * n);
@@ -429,7 +429,7 @@ export class WasmBackend implements ForwardBackend {
     let head = false;
     for (let i = 0; i < n; i++) {
       const st = states[i];
-      if (st.data.length !== this.stateView.length) throw new RangeError(`state has ${st.data.length} floats, this model needs ${this.stateView.length}`);
+      this.checkStateSize(st);
       if (st.data.buffer !== this.buffer) {
         this.step(tokens[i], st, logits[i]);
         continue;
@@ -461,9 +461,13 @@ export class WasmBackend implements ForwardBackend {
     for (let t = 0; t < g; t++) logits[idx[t]]?.set(this.logitsRows[t]);
   }
 
+  private checkStateSize(state: MambaState): void {
+    if (state.data.length !== this.stateView.length) throw new RangeError(`state has ${state.data.length} floats, this model needs ${this.stateView.length}`);
+  }
+
   /** The state's address in wasm memory: its own when resident, else the working slot (copied in). */
   private bindState(state: MambaState): number {
-    if (state.data.length !== this.stateView.length) throw new RangeError(`state has ${state.data.length} floats, this model needs ${this.stateView.length}`);
+    this.checkStateSize(state);
     if (state.data.buffer === this.buffer) return state.data.byteOffset;
     const t0 = this.profile ? performance.now() : 0;
     this.stateView.set(state.data);
@@ -544,7 +548,7 @@ export class WasmBackend implements ForwardBackend {
     this.tokenEmbd.getRows(this.s.hidden, this.tokenEmbd.ptr, token, this.config.dModel);
     if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
     this.layersAndHead(1, statePtr, logits ? 1 : 0);
-    if (logits) logits.set(this.logitsView);
+    if (logits) logits.set(this.logitsRows[0]);
   }
 
   /** nTok tokens tokens[first…] (a prompt chunk). */
@@ -555,7 +559,7 @@ export class WasmBackend implements ForwardBackend {
     for (let t = 0; t < nTok; t++) this.tokenEmbd.getRows(s.hidden + 4 * c.dModel * t, this.tokenEmbd.ptr, tokens[first + t], c.dModel);
     if (this.profile) this.profile.add(FAMILY.get_rows, performance.now() - t0);
     this.layersAndHead(nTok, statePtr, logits ? 1 : 0);
-    if (logits) logits.set(this.logitsView);
+    if (logits) logits.set(this.logitsRows[0]);
   }
 
   /**

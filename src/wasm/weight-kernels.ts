@@ -108,10 +108,15 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   },
 });
 
-/** The load-time forms (never a file's type). */
-const BACKEND_FORMS: ReadonlySet<string> = new Set<WasmWeightType>(['F16R', 'Q4_0X2', 'Q8_0X4']);
+/** The load-time forms (never a file's type), each with the file type it is made from. */
+const BACKEND_FORMS: Readonly<Record<Exclude<WasmWeightType, FileWeightType>, FileWeightType>> = Object.freeze({ F16R: 'F16', Q4_0X2: 'Q4_0', Q8_0X4: 'Q8_0' });
 
 /** A file's tensor type that the backend keeps as it is (the load-time forms are made here, never read). */
 export function isWasmWeightType(name: string): name is FileWeightType {
-  return !BACKEND_FORMS.has(name) && Object.hasOwn(WEIGHT_KERNELS, name);
+  return !Object.hasOwn(BACKEND_FORMS, name) && Object.hasOwn(WEIGHT_KERNELS, name);
+}
+
+/** The file type a matrix of type `t` was read as: `t` itself, or the type a load-time form is made from (same bytes per row). */
+export function fileTypeOf(t: WasmWeightType): FileWeightType {
+  return Object.hasOwn(BACKEND_FORMS, t) ? BACKEND_FORMS[t as keyof typeof BACKEND_FORMS] : (t as FileWeightType);
 }
