@@ -23,6 +23,7 @@ export { tokenizerForModel } from './tokenizer/model-tokenizer.js';
 export { Sampler } from './sampling/sampler.js';
 export { DEFAULT_SAMPLING, type SamplingOptions } from './sampling/sampling-options.js';
 export { MambaModel, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName, type GenerateOptions, type GenerateInput, type GenerationEvent, type FinishReason } from './engine/mamba-model.js';
+export { chooseBackend, type BackendChoice } from './engine/choose-backend.js';
 export { Sequence, type SequenceSnapshot } from './engine/sequence.js';
 export { MambaState } from './engine/mamba-state.js';
 export { MambaReference } from './engine/mamba-reference.js';

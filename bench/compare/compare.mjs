@@ -406,7 +406,7 @@ ${profile}
 
 ## \`mamba-ts bench\`
 
-\`mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--batch B] [--backend scalar|wasm]
+\`mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--batch B] [--backend scalar|wasm|wasm-threads]
 [--prefill-chunk T] [--profile-ops] [--json]\` feeds P seeded random token ids with \`prefill\`, then N
 single-token steps (the greedy token fed back), after a warm-up, and reports medians over R runs: prompt and
 decode tokens/s, load time, peak RSS (\`process.resourceUsage().maxRSS\`) and the RSS before loading, threads,

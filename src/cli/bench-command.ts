@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileAccessError, UsageError } from '../errors.js';
 import type { ForwardBackend } from '../engine/forward-backend.js';
-import { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../engine/mamba-model.js';
+import { BACKEND_NAMES, DEFAULT_BACKEND, chooseBackend, type BackendName } from '../engine/choose-backend.js';
 import { MambaReference } from '../engine/mamba-reference.js';
 import { MambaState } from '../engine/mamba-state.js';
 import { loadWeightsF32 } from '../engine/mamba-weights.js';
@@ -36,7 +36,7 @@ const OPTIONS = {
 } as const satisfies OptionTable;
 
 const USAGE = `usage: mamba-ts bench [MODEL] [--threads N] [-p 128] [-n 128] [--repeat R] [--batch B]
-                      [--backend scalar|wasm] [--prefill-chunk T] [--profile-ops] [--json]
+                      [--backend scalar|wasm|wasm-threads] [--prefill-chunk T] [--profile-ops] [--json]
 
 Measures prompt processing (tokens/s of prefill) and decoding (tokens/s of single steps) on MODEL, a .gguf
 file or a checkpoint directory; without MODEL, the 130m-shaped random model of docs/performance.md
@@ -156,7 +156,7 @@ export const benchCommand: Command = {
     const threadsAsked = values.threads === undefined ? 0 : intArg('--threads', values.threads, 0, 1024);
     const batch = values.batch === undefined ? 1 : intArg('--batch', values.batch, 1, 1024);
     const prefillChunk = values['prefill-chunk'] === undefined ? undefined : intArg('--prefill-chunk', values['prefill-chunk'], 1, 4096);
-    const backendName = values.backend === undefined ? DEFAULT_BACKEND : choiceArg('--backend', values.backend, BACKEND_NAMES);
+    const backendName = values.backend === undefined ? undefined : choiceArg('--backend', values.backend, BACKEND_NAMES);
     if (nPrompt === 0 && nGen === 0) throw new UsageError('nothing to measure: -p 0 and -n 0');
     const path = positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : BENCH_DEFAULT_MODEL;
     if (positionals[0] === undefined && !existsSync(path)) {
@@ -172,13 +172,13 @@ export const benchCommand: Command = {
     const weightTypes = [...new Set(file.tensors.filter((t) => t.shape.length === 2).map((t) => t.type.name))];
     let backend: ForwardBackend;
     try {
-      if (backendName === 'wasm') {
-        const threads = threadsAsked > 0 ? threadsAsked : defaultThreadsFor(file.config, defaultThreadCount());
+      const choice = chooseBackend(backendName, threadsAsked, defaultThreadsFor(file.config, defaultThreadCount()));
+      if (choice.name !== 'scalar') {
         const onWorkers = (phase: 'starting' | 'ready') => {
           if (phase === 'starting') workerRss = -process.memoryUsage.rss();
           else workerRss += process.memoryUsage.rss();
         };
-        backend = await WasmBackend.create(file, { threads, workerFactory: nodeKernelWorkerFactory, prefillChunkTokens: prefillChunk, onWorkers });
+        backend = await WasmBackend.create(file, { threads: choice.threads, workerFactory: nodeKernelWorkerFactory, prefillChunkTokens: prefillChunk, onWorkers });
       } else {
         backend = new MambaReference(file.config, await loadWeightsF32(file));
       }
@@ -224,7 +224,7 @@ export const benchCommand: Command = {
       const st = statSync(path);
       const result: BenchResult = {
         model: path,
-        backend: backendName,
+        backend: backend.name as BackendName,
         threads: backend.nThreads ?? 1,
         model_bytes: st.isDirectory() ? 0 : st.size,
         ...(wasm ? { wasm_memory_bytes: wasm.memoryReport.totalBytes } : {}),

@@ -23,14 +23,10 @@ import { Sequence } from './sequence.js';
 import { decodeState, encodeState } from './state-file.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { KernelWorkerFactory } from '../wasm/kernel-pool.js';
-import { WasmBackend } from '../wasm/wasm-backend.js';
-import { WASM_FEATURES } from '../wasm/wasm-features.js';
+import { defaultThreadsFor, WasmBackend } from '../wasm/wasm-backend.js';
+import { chooseBackend, type BackendName } from './choose-backend.js';
 
-/** Compute backends: 'scalar' is the reference (plain TS loops, the oracle); 'wasm' runs SIMD128 kernels. */
-export type BackendName = 'scalar' | 'wasm';
-export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(['scalar', 'wasm']);
-/** 'wasm' where WebAssembly SIMD is available (detected once at import), else 'scalar'. */
-export const DEFAULT_BACKEND: BackendName = WASM_FEATURES.simd ? 'wasm' : 'scalar';
+export { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from './choose-backend.js';
 
 export interface GenerateOptions {
   /** Tokens to generate per sequence. */
@@ -97,20 +93,24 @@ export class MambaModel {
   }
 
   /**
-   * Builds a model from an opened model file; reads all weights (backend: DEFAULT_BACKEND unless given).
-   * `threads` > 1 (wasm backend) needs a `workerFactory` (mamba-ts/node's loadModel supplies worker_threads);
-   * call `dispose()` when done to stop them.
+   * Builds a model from an opened model file; reads all weights. The backend is chosen by chooseBackend from
+   * `backend` and `threads` (0 or absent: automatic, `autoThreads` capped by the model's width — loadModel
+   * passes one per physical core). More than one thread needs a `workerFactory` (mamba-ts/node's loadModel
+   * supplies worker_threads); call `dispose()` when done to stop them.
    */
   static async fromModelFile(
     file: ModelFile,
-    opts: { tokenizer?: Tokenizer; onTensor?: (name: string) => void; backend?: BackendName; threads?: number; workerFactory?: KernelWorkerFactory } = {},
+    opts: {
+      tokenizer?: Tokenizer; onTensor?: (name: string) => void; backend?: BackendName; threads?: number; autoThreads?: number;
+      workerFactory?: KernelWorkerFactory;
+    } = {},
   ): Promise<MambaModel> {
     const tokenizer = opts.tokenizer ?? tokenizerForModel(file);
-    const backendName = opts.backend ?? DEFAULT_BACKEND;
-    let backend: ForwardBackend;
-    if (backendName === 'wasm') backend = await WasmBackend.create(file, { onTensor: opts.onTensor, threads: opts.threads, workerFactory: opts.workerFactory });
-    else if (backendName === 'scalar') backend = new MambaReference(file.config, await loadWeightsF32(file, opts.onTensor));
-    else throw new UsageError(`unknown backend ${JSON.stringify(backendName)}; supported: ${BACKEND_NAMES.join(', ')}`);
+    const auto = opts.workerFactory ? defaultThreadsFor(file.config, opts.autoThreads ?? 1) : 1;
+    const choice = chooseBackend(opts.backend, opts.threads, auto);
+    const backend: ForwardBackend = choice.name === 'scalar'
+      ? new MambaReference(file.config, await loadWeightsF32(file, opts.onTensor))
+      : await WasmBackend.create(file, { onTensor: opts.onTensor, threads: choice.threads, workerFactory: opts.workerFactory });
     const fingerprint = await modelFingerprint(file);
     return new MambaModel(file.config, backend, tokenizer, fingerprint, file);
   }

@@ -2,7 +2,6 @@
 import type { OpenModelOptions } from '../model/model-file.js';
 import { MambaModel, type BackendName } from '../engine/mamba-model.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { defaultThreadsFor } from '../wasm/wasm-backend.js';
 import { openModel } from './open-model.js';
 import { defaultThreadCount, nodeKernelWorkerFactory } from './worker-pool.js';
 
@@ -10,11 +9,14 @@ export interface LoadModelOptions extends OpenModelOptions {
   /** Use this tokenizer instead of the model's own. */
   tokenizer?: Tokenizer;
   onTensor?: (name: string) => void;
-  /** 'wasm' (SIMD kernels; the default where WebAssembly SIMD exists) or 'scalar' (the reference). */
+  /**
+   * 'wasm-threads' (SIMD kernels on worker_threads; the default), 'wasm' (one thread) or 'scalar' (the
+   * reference); see chooseBackend.
+   */
   backend?: BackendName;
   /**
-   * Threads of the wasm backend (worker_threads on one shared memory); 0 or absent = one per physical
-   * core (defaultThreadCount), capped by the model's width. Call `model.dispose()` when done.
+   * Threads (worker_threads on one shared memory); 0 or absent = one per physical core (defaultThreadCount),
+   * capped by the model's width. Call `model.dispose()` when done.
    */
   threads?: number;
 }
@@ -23,8 +25,7 @@ export interface LoadModelOptions extends OpenModelOptions {
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<MambaModel> {
   const file = await openModel(path, opts);
   try {
-    const threads = opts.threads ? opts.threads : defaultThreadsFor(file.config, defaultThreadCount());
-    return await MambaModel.fromModelFile(file, { ...opts, threads, workerFactory: nodeKernelWorkerFactory });
+    return await MambaModel.fromModelFile(file, { ...opts, autoThreads: defaultThreadCount(), workerFactory: nodeKernelWorkerFactory });
   } finally {
     await file.close();
   }

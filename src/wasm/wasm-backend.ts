@@ -155,7 +155,6 @@ export interface WasmMemoryReport {
 }
 
 export class WasmBackend implements ForwardBackend {
-  readonly name = 'wasm';
   private readonly layers: readonly BoundLayer[];
   private readonly tokenEmbd: BoundMatrix;
   private readonly output: BoundMatrix;
@@ -325,6 +324,11 @@ export class WasmBackend implements ForwardBackend {
   }
 
   /** Threads computing each op (the caller and the pool's workers). */
+  /** 'wasm-threads' when it computes on worker threads too, else 'wasm' (chooseBackend's names). */
+  get name(): 'wasm' | 'wasm-threads' {
+    return this.nThreads > 1 ? 'wasm-threads' : 'wasm';
+  }
+
   get nThreads(): number {
     return this.pool?.nThreads ?? 1;
   }

@@ -13,8 +13,8 @@ async function cli(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-test('bench --json: the documented keys, for wasm at 1 and 2 threads and for scalar', async () => {
-  for (const [backend, threads] of [['wasm', '1'], ['wasm', '2'], ['scalar', '1']] as const) {
+test('bench --json: the documented keys, for wasm (1 thread), wasm-threads (2) and scalar', async () => {
+  for (const [backend, threads] of [['wasm', '1'], ['wasm-threads', '2'], ['scalar', '1']] as const) {
     const r = await cli('bench', TINY, '-p', '9', '-n', '3', '--repeat', '2', '--backend', backend, '--threads', threads, '--json');
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -23,7 +23,7 @@ test('bench --json: the documented keys, for wasm at 1 and 2 threads and for sca
     if (threads === '2') assert.ok(out.worker_rss_bytes > 0, `worker_rss_bytes ${out.worker_rss_bytes}`);
     else assert.equal(out.worker_rss_bytes, 0);
     assert.equal(out.backend, backend);
-    assert.equal(out.threads, backend === 'wasm' ? Number(threads) : 1);
+    assert.equal(out.threads, Number(threads));
     assert.ok(out.prompt_tokens_per_s > 0 && out.decode_tokens_per_s > 0 && out.peak_rss_bytes > 0);
     assert.equal(out.prompt_tokens_per_s_runs.length, 2);
     assert.equal(out.n_prompt, 9);
