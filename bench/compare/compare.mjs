@@ -401,8 +401,8 @@ ${profile}
   Q8_0 and Q4_0 files at one thread (Q4_0 by a few hundred KiB), and the Q4_0 file's 7.6 MiB of slack cannot
   hold even one worker. Measured
   and not adopted: prompt chunks of 32 tokens instead of 64 save 1.2 MiB but cost 5–7 % of prefill at 2
-  threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~15 MiB and ~150 ms for the 50k-token
-  vocabulary.
+  threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~6–7 MiB and ~90–140 ms for the 50k-token
+  vocabulary (it is resolved on the file's UTF-8, with no JS string per token: docs/tokenizer.md).
 
 ## \`mamba-ts bench\`
 

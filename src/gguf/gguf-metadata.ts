@@ -3,7 +3,8 @@
  * file and the key.
  */
 import { ConfigError } from '../errors.js';
-import { toPlain, type GGUFPlain, type GGUFType, type GGUFValue } from './gguf-value.js';
+import { utf8TableOf, type Utf8Table } from '../io/utf8-table.js';
+import { LazyGGUFArray, toPlain, type GGUFPlain, type GGUFType, type GGUFValue } from './gguf-value.js';
 
 export class GGUFMetadata {
   private readonly map = new Map<string, GGUFValue>();
@@ -30,6 +31,17 @@ export class GGUFMetadata {
   get(key: string): unknown {
     const v = this.map.get(key);
     return v === undefined ? undefined : toPlain(v.value);
+  }
+
+  /**
+   * A string array's items as UTF-8 (Utf8Table): a long array read from a file without creating a JS string per
+   * item. Undefined when the key is missing or is not an array of strings.
+   */
+  utf8Strings(key: string): Utf8Table | undefined {
+    const v = this.map.get(key)?.value;
+    if (v instanceof LazyGGUFArray) return v.itemType === 'string' ? v.utf8Table() : undefined;
+    if (typeof v !== 'object' || v.itemType !== 'string') return undefined;
+    return utf8TableOf(v.items as string[]);
   }
 
   set(key: string, type: GGUFType, value: GGUFPlain): this {

@@ -2,8 +2,9 @@
  * GGUF metadata values (GGUF v3 spec, `gguf_type`). One row per value type: its id, byte size and codec.
  * Values keep their GGUF type so that a file read and written again is identical.
  */
-import type { BinaryCursor, BinaryWriter } from '../io/binary-cursor.js';
+import { BinaryCursor, type BinaryWriter } from '../io/binary-cursor.js';
 import { UsageError } from '../errors.js';
+import type { Utf8Table } from '../io/utf8-table.js';
 
 export type GGUFScalarType =
   | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32'
@@ -38,12 +39,35 @@ export class LazyGGUFArray implements GGUFArray {
   private released = false;
 
   get items(): GGUFPlain[] {
+    this.checkNotReleased();
+    return this.decode(this.bytes, this.length);
+  }
+
+  /**
+   * A string array's items as UTF-8 views of the header: no JS string per item. One pass over the u64
+   * lengths (checked when the header was read), two offset tables.
+   */
+  utf8Table(): Utf8Table {
+    this.checkNotReleased();
+    if (this.itemType !== 'string') throw new UsageError(`utf8Table() of a GGUF ${this.itemType} array: only string arrays have one`);
+    const c = new BinaryCursor(this.bytes);
+    const begin = new Int32Array(this.length);
+    const end = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const n = c.u64Number();
+      begin[i] = c.pos;
+      c.skip(n);
+      end[i] = c.pos;
+    }
+    return { length: this.length, bytes: this.bytes, begin, end };
+  }
+
+  private checkNotReleased(): void {
     if (this.released) {
       throw new UsageError(`a GGUF metadata array (${this.length} ${this.itemType} items) was read after its model file was closed`, {
         hint: 'closing a model file releases its header (the tokenizer arrays): read metadata arrays before close()',
       });
     }
-    return this.decode(this.bytes, this.length);
   }
 
   /** Called when the header buffer it views is released (the file closed): reading it then throws. */

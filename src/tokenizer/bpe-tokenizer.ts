@@ -2,18 +2,15 @@ import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter, type AddedTokenPattern } from './added-token-splitter.js';
 import { BpeMerger } from './bpe-merger.js';
 import { BpeMerges, type MergeColumns } from './bpe-merges.js';
-import { BYTE_TO_CHAR, byteLevelDecodeInto, isByteLevel } from './byte-level.js';
+import { BYTE_TO_CHAR, BYTE_TO_UTF8, byteLevelDecodeUtf8 } from './byte-level.js';
 import { byteLevelSplitRegex } from './byte-level-split.js';
 import type { Normalizer } from './normalizers.js';
 import type { SpecialTemplate } from './post-processors.js';
+import { TokenIndex } from './token-index.js';
+import { TOKEN_KIND, mergePair, type MergeTable, type TokenTable } from './token-table.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
 import { encodeUtf8Into, toWellFormed } from './utf8.js';
-
-/** The merge rules of a spec: `at(rank)` is the pair of vocabulary strings merged at that rank. */
-export interface MergeList {
-  readonly length: number;
-  at(rank: number): readonly [string, string] | undefined;
-}
+import { utf8TableString } from '../io/utf8-table.js';
 
 /** An added token (Hugging Face `added_tokens[i]`, GGUF CONTROL / USER_DEFINED rows). */
 export interface BpeAddedToken extends AddedTokenPattern {
@@ -29,15 +26,17 @@ export interface BpeTokenizerSpec {
   sourceName: string;
   /** Ids are 0 .. vocabSize-1. */
   vocabSize: number;
-  /** The BPE model's vocabulary: byte-level token string → id. */
-  vocab: ReadonlyMap<string, number>;
   /**
-   * Merge rules, best first, as pairs of vocabulary strings: an array, or anything that makes the pair of a rank
-   * when asked (GGUF splits its "a b" strings one at a time, so 50k pairs never live at once).
+   * Every token's string as UTF-8 — the BPE vocabulary (byte-level strings such as "Ġthe"), the added tokens'
+   * content, padding rows' names — with its id and kind. Only read while the tokenizer is built (a GGUF
+   * header's string array can be used in place), except with `ignoreMerges`, whose whole-word lookups keep it.
    */
-  merges: MergeList;
+  tokens: TokenTable;
+  /** Merge rules, best first, as "a b" UTF-8 (only read while the tokenizer is built). */
+  merges: MergeTable;
   /** Where the merges came from, for error messages: "model.merges" or "tokenizer.ggml.merges". */
   mergesKey: string;
+  /** How the added tokens match; each id's entry in `tokens` is ADDED. */
   addedTokens: readonly BpeAddedToken[];
   normalizer?: Normalizer;
   /** ByteLevel pre-tokenizer: prepend a space to text that does not start with one. */
@@ -55,8 +54,6 @@ export interface BpeTokenizerSpec {
   eosId?: number;
   padId?: number;
   unkId?: number;
-  /** Ids that only pad a model's embedding (GGUF UNUSED rows, "[PAD50277]"): they decode to nothing. */
-  unusedTokens?: ReadonlyMap<number, string>;
 }
 
 /** Words longer than this (in UTF-16 units) are not cached; the cache is cleared when it is full. */
@@ -78,8 +75,12 @@ export class BpeTokenizer implements Tokenizer {
   readonly unkId?: number;
   readonly sourceName: string;
 
-  /** tokenStrings[id]: raw vocabulary string; undefined for ids no token has.  (vocabSize) */
-  private readonly tokenStrings: (string | undefined)[];
+  /** kinds[id]: the TOKEN_KIND of the id's token; 0 for ids no token has.  (vocabSize) */
+  private readonly kinds: Uint8Array;
+  /** 1 where the id's string is byte-level text (its bytes are what it stands for), 0 where its bytes are its UTF-8.  (vocabSize) */
+  private readonly byteLevel: Uint8Array;
+  /** The strings of added tokens and padding rows (the vocabulary's are rebuilt from their bytes when asked). */
+  private readonly names = new Map<number, string>();
   /**
    * The bytes of every token, one after another: token id's are tokenBuffer[tokenStart[id], tokenStart[id + 1]).
    * One buffer and one offset table instead of 50k views (~7 MiB of heap for GPT-NeoX).  (vocabSize + 1)
@@ -89,10 +90,10 @@ export class BpeTokenizer implements Tokenizer {
   /** Views of tokenBuffer made by tokenToBytes, kept so that streaming a token again allocates nothing. */
   private readonly tokenViews = new Map<number, Uint8Array>();
   private readonly specialIds: Uint8Array;
-  /** What encode needs of the spec (not its merges, which live on in the merger as typed arrays). */
-  private readonly spec: Omit<BpeTokenizerSpec, 'merges' | 'vocab' | 'addedTokens' | 'unusedTokens'>;
-  /** The vocabulary, kept only for `ignoreMerges` (whole-word lookups). */
-  private readonly vocab?: ReadonlyMap<string, number>;
+  /** What encode needs of the spec (not its tables, which live on in the merger and tokenBuffer as typed arrays). */
+  private readonly spec: Omit<BpeTokenizerSpec, 'tokens' | 'merges' | 'addedTokens'>;
+  /** The vocabulary's string → id lookup, kept only for `ignoreMerges` (whole-word lookups). */
+  private readonly vocabIndex?: TokenIndex;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
   private readonly merger: BpeMerger;
@@ -105,6 +106,8 @@ export class BpeTokenizer implements Tokenizer {
   private readonly textEncoder = new TextEncoder();
   /** Scratch for one word: its UTF-8 bytes, then its symbols. Grows on demand. */
   private symbols = new Int32Array(256);
+  /** Scratch for ignoreMerges: a word's byte-level string as UTF-8 (2 bytes per byte at most). */
+  private wordUtf8 = new Uint8Array(0);
   private wordIds: number[] = [];
   /** Output of the encode() in progress (read by the splitter callbacks). */
   private out: number[] = [];
@@ -116,9 +119,8 @@ export class BpeTokenizer implements Tokenizer {
   private readonly encodePlainText = (text: string): void => { this.encodeWords(text); };
 
   constructor(fullSpec: BpeTokenizerSpec) {
-    const { merges: _merges, vocab: _vocab, addedTokens: _added, unusedTokens: _unused, ...spec } = fullSpec;
+    const { tokens, merges, addedTokens, ...spec } = fullSpec;
     this.spec = spec;
-    if (spec.ignoreMerges) this.vocab = fullSpec.vocab;
     this.sourceName = spec.sourceName;
     this.vocabSize = spec.vocabSize;
     this.bosId = spec.bosId;
@@ -126,25 +128,37 @@ export class BpeTokenizer implements Tokenizer {
     this.padId = spec.padId;
     this.unkId = spec.unkId;
 
-    this.tokenStrings = new Array<string | undefined>(spec.vocabSize);
-    this.specialIds = new Uint8Array(spec.vocabSize);
-    for (const [content, id] of fullSpec.vocab) this.setTokenString(id, content, 'vocabulary');
-    for (const t of fullSpec.addedTokens) {
-      this.setTokenString(t.id, t.content, 'added token');
-      if (t.special) this.specialIds[t.id] = 1;
+    // Each id's token: the last table entry that names it.
+    const owner = new Int32Array(spec.vocabSize).fill(-1);
+    this.kinds = new Uint8Array(spec.vocabSize);
+    const idOf = tokens.ids === undefined ? (e: number) => e : (e: number) => tokens.ids![e];
+    for (let e = 0; e < tokens.texts.length; e++) {
+      const id = idOf(e);
+      if (!Number.isInteger(id) || id < 0 || id >= spec.vocabSize) {
+        const what = tokens.kinds[e] === TOKEN_KIND.VOCAB ? 'vocabulary entry' : tokens.kinds[e] === TOKEN_KIND.ADDED ? 'added token' : 'padding row';
+        throw new TokenizerError(
+          `${this.sourceName}: ${what} ${JSON.stringify(utf8TableString(tokens.texts, e))} has id ${id}, outside 0..${spec.vocabSize - 1}`,
+          { hint: 'The vocabulary size must cover every token id.' },
+        );
+      }
+      owner[id] = e;
+      this.kinds[id] = tokens.kinds[e];
     }
-    for (const [id, name] of fullSpec.unusedTokens ?? []) this.setTokenString(id, name, 'padding row');
-    const unused = fullSpec.unusedTokens;
-    [this.tokenBuffer, this.tokenStart] = this.buildTokenBytes((id) => unused?.has(id) ?? false);
+    this.byteLevel = new Uint8Array(spec.vocabSize);
+    [this.tokenBuffer, this.tokenStart] = this.buildTokenBytes(tokens, owner);
+    this.specialIds = new Uint8Array(spec.vocabSize);
+    for (const t of addedTokens) if (t.special) this.specialIds[t.id] = 1;
 
     const normalize = spec.normalizer ?? ((s: string) => s);
-    this.rawSplitter = new AddedTokenSplitter(fullSpec.addedTokens.filter((t) => !t.normalized));
+    this.rawSplitter = new AddedTokenSplitter(addedTokens.filter((t) => !t.normalized));
     this.normalizedSplitter = new AddedTokenSplitter(
-      fullSpec.addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalize(t.content) })),
+      addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalize(t.content) })),
     );
-    this.merger = new BpeMerger(new BpeMerges(this.resolveMerges(fullSpec)));
-    for (let b = 0; b < 256; b++) this.byteSymbol[b] = fullSpec.vocab.get(BYTE_TO_CHAR[b]) ?? -1;
-    this.unkSymbol = this.resolveUnk(fullSpec.vocab);
+    const index = new TokenIndex(tokens.texts, idOf, (e) => tokens.kinds[e] === TOKEN_KIND.VOCAB);
+    this.merger = new BpeMerger(new BpeMerges(this.resolveMerges(index, merges, spec.mergesKey)));
+    for (let b = 0; b < 256; b++) this.byteSymbol[b] = index.find(BYTE_TO_UTF8[b], 0, BYTE_TO_UTF8[b].length);
+    this.unkSymbol = this.resolveUnk(index);
+    if (spec.ignoreMerges) this.vocabIndex = index;
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
@@ -192,12 +206,17 @@ export class BpeTokenizer implements Tokenizer {
 
   /** Whether `id` is an integer in range that some token has. */
   private hasToken(id: number): boolean {
-    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.tokenStrings[id] !== undefined;
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.kinds[id] !== 0;
   }
 
   tokenToString(id: number): string {
-    const s = Number.isInteger(id) ? this.tokenStrings[id] : undefined;
-    if (s === undefined) this.throwBadId(id);
+    if (!this.hasToken(id)) this.throwBadId(id);
+    const name = this.names.get(id);
+    if (name !== undefined) return name;
+    const bytes = this.tokenBuffer.subarray(this.tokenStart[id], this.tokenStart[id + 1]);
+    if (this.byteLevel[id] === 0) return this.utf8.decode(bytes);
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) s += BYTE_TO_CHAR[bytes[i]];
     return s;
   }
 
@@ -242,11 +261,12 @@ export class BpeTokenizer implements Tokenizer {
     if (this.symbols.length < word.length * 3) this.symbols = new Int32Array(word.length * 3);
     const symbols = this.symbols;
     const nBytes = encodeUtf8Into(word, symbols);
-    if (this.spec.ignoreMerges) {
-      let byteLevel = '';
-      for (let i = 0; i < nBytes; i++) byteLevel += BYTE_TO_CHAR[symbols[i]];
-      const whole = this.vocab!.get(byteLevel);
-      if (whole !== undefined) {
+    if (this.vocabIndex !== undefined) {
+      if (this.wordUtf8.length < 2 * nBytes) this.wordUtf8 = new Uint8Array(4 * nBytes);
+      let m = 0;
+      for (let i = 0; i < nBytes; i++) for (const b of BYTE_TO_UTF8[symbols[i]]) this.wordUtf8[m++] = b;
+      const whole = this.vocabIndex.find(this.wordUtf8, 0, m);
+      if (whole >= 0) {
         out.push(whole);
         return;
       }
@@ -266,81 +286,67 @@ export class BpeTokenizer implements Tokenizer {
     if (n > 0) this.merger.mergeInto(symbols, n, out);
   }
 
-  private setTokenString(id: number, content: string, what: string): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-      throw new TokenizerError(
-        `${this.sourceName}: ${what} ${JSON.stringify(content)} has id ${id}, outside 0..${this.vocabSize - 1}`,
-        { hint: 'The vocabulary size must cover every token id.' },
-      );
-    }
-    this.tokenStrings[id] = content;
-  }
-
   /**
    * The bytes of every token in one buffer (see tokenBuffer): byte-level strings decode to their bytes, other
-   * text to UTF-8 (as HF); padding rows and ids without a token have none. Two passes, no array per token.
+   * text is its UTF-8 (as HF); padding rows and ids without a token have none. Sets byteLevel and names.
    */
-  private buildTokenBytes(isUnused: (id: number) => boolean): [Uint8Array, Int32Array] {
-    const strings = this.tokenStrings;
-    const start = new Int32Array(strings.length + 1);
-    /** The UTF-8 of tokens that are not byte-level text. */
-    const other = new Map<number, Uint8Array>();
+  private buildTokenBytes(tokens: TokenTable, owner: Int32Array): [Uint8Array, Int32Array] {
+    const { texts } = tokens;
+    const start = new Int32Array(owner.length + 1);
+    // A byte-level string has one byte per character: never more bytes than its UTF-8.
+    let capacity = 0;
+    for (let id = 0; id < owner.length; id++) if (owner[id] >= 0) capacity += texts.end[owner[id]] - texts.begin[owner[id]];
+    const buffer = new Uint8Array(capacity);
     let n = 0;
-    for (let id = 0; id < strings.length; id++) {
+    for (let id = 0; id < owner.length; id++) {
       start[id] = n;
-      const s = strings[id];
-      if (s === undefined || isUnused(id)) continue;
-      if (isByteLevel(s)) n += s.length;
-      else {
-        const utf8 = this.textEncoder.encode(s);
-        other.set(id, utf8);
-        n += utf8.length;
+      const e = owner[id];
+      if (e < 0) continue;
+      const kind = this.kinds[id];
+      if (kind !== TOKEN_KIND.VOCAB) this.names.set(id, utf8TableString(texts, e));
+      if (kind === TOKEN_KIND.UNUSED) continue;
+      const decoded = byteLevelDecodeUtf8(texts.bytes, texts.begin[e], texts.end[e], buffer, n);
+      if (decoded >= 0) {
+        this.byteLevel[id] = 1;
+        n += decoded;
+      } else {
+        buffer.set(texts.bytes.subarray(texts.begin[e], texts.end[e]), n);
+        n += texts.end[e] - texts.begin[e];
       }
     }
-    start[strings.length] = n;
-    const buffer = new Uint8Array(n);
-    for (let id = 0; id < strings.length; id++) {
-      const s = strings[id];
-      if (s === undefined || start[id + 1] === start[id]) continue;
-      const utf8 = other.get(id);
-      if (utf8 !== undefined) buffer.set(utf8, start[id]);
-      else byteLevelDecodeInto(s, buffer, start[id]);
-    }
-    return [buffer, start];
+    start[owner.length] = n;
+    return [buffer.slice(0, n), start];
   }
 
-  private resolveMerges(spec: BpeTokenizerSpec): MergeColumns {
-    const { vocab, merges, mergesKey } = spec;
-    const cols: MergeColumns = {
-      left: new Int32Array(merges.length),
-      right: new Int32Array(merges.length),
-      merged: new Int32Array(merges.length),
-    };
-    const idOf = (token: string, rank: number): number => {
-      const id = vocab.get(token);
-      if (id === undefined) {
-        const [a, b] = merges.at(rank)!;
+  private resolveMerges(index: TokenIndex, merges: MergeTable, mergesKey: string): MergeColumns {
+    const { bytes, begin, end } = merges.texts;
+    const n = merges.texts.length;
+    const cols: MergeColumns = { left: new Int32Array(n), right: new Int32Array(n), merged: new Int32Array(n) };
+    for (let rank = 0; rank < n; rank++) {
+      const split = merges.split[rank];
+      const left = index.find(bytes, begin[rank], split);
+      const right = index.find(bytes, split + 1, end[rank]);
+      const merged = index.findPair(bytes, begin[rank], split, split + 1, end[rank]);
+      if (left < 0 || right < 0 || merged < 0) {
+        const [a, b] = mergePair(merges, rank);
         throw new TokenizerError(
-          `${this.sourceName}: \`${mergesKey}[${rank}]\` ${JSON.stringify(`${a} ${b}`)} uses ${JSON.stringify(token)}, which is not in the vocabulary`,
+          `${this.sourceName}: \`${mergesKey}[${rank}]\` ${JSON.stringify(`${a} ${b}`)} uses ${JSON.stringify(left < 0 ? a : right < 0 ? b : a + b)}, which is not in the vocabulary`,
           { hint: 'The merges and the vocabulary must come from the same tokenizer; re-export it.' },
         );
       }
-      return id;
-    };
-    for (let rank = 0; rank < merges.length; rank++) {
-      const [a, b] = merges.at(rank)!;
-      cols.left[rank] = idOf(a, rank);
-      cols.right[rank] = idOf(b, rank);
-      cols.merged[rank] = idOf(a + b, rank);
+      cols.left[rank] = left;
+      cols.right[rank] = right;
+      cols.merged[rank] = merged;
     }
     return cols;
   }
 
-  private resolveUnk(vocab: ReadonlyMap<string, number>): number {
+  private resolveUnk(index: TokenIndex): number {
     const { unkToken } = this.spec;
     if (unkToken === undefined) return -1;
-    const id = vocab.get(unkToken);
-    if (id === undefined) {
+    const utf8 = this.textEncoder.encode(unkToken);
+    const id = index.find(utf8, 0, utf8.length);
+    if (id < 0) {
       throw new TokenizerError(`${this.sourceName}: the BPE unk_token ${JSON.stringify(unkToken)} is not in the vocabulary`, {
         hint: 'Set model.unk_token to a vocabulary entry, or to null.',
       });

@@ -7,6 +7,9 @@
 /** BYTE_TO_CHAR[b] is the one-character string that stands for byte b.  (256) */
 export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
 
+/** BYTE_TO_UTF8[b]: the UTF-8 of BYTE_TO_CHAR[b] (1 or 2 bytes: every char of the alphabet is below U+0800).  (256) */
+export const BYTE_TO_UTF8: readonly Uint8Array[] = BYTE_TO_CHAR.map((ch) => new TextEncoder().encode(ch));
+
 /** CHAR_CODE_TO_BYTE[c] is the byte that char code c stands for, or -1.  (324) */
 const CHAR_CODE_TO_BYTE: Int16Array = buildCharCodeToByte(BYTE_TO_CHAR);
 
@@ -56,4 +59,25 @@ export function byteLevelEncode(bytes: ArrayLike<number>): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += BYTE_TO_CHAR[bytes[i]];
   return s;
+}
+
+/**
+ * Byte-level text given as UTF-8 (bytes[begin, end), valid UTF-8) → the bytes it stands for, written to
+ * out[offset…]; returns their count, or -1 (nothing meaningful written) if some character is outside the
+ * byte-level alphabet. The alphabet's characters are all 1 or 2 bytes of UTF-8, so one byte comes out per
+ * character: out needs at most end - begin bytes.
+ */
+export function byteLevelDecodeUtf8(bytes: Uint8Array, begin: number, end: number, out: Uint8Array, offset: number): number {
+  let n = 0;
+  for (let i = begin; i < end; i++) {
+    const b0 = bytes[i];
+    let code: number;
+    if (b0 < 0x80) code = b0;
+    else if ((b0 & 0xe0) === 0xc0 && i + 1 < end) code = ((b0 & 0x1f) << 6) | (bytes[++i] & 0x3f);
+    else return -1;
+    const b = byteOfChar(code);
+    if (b < 0) return -1;
+    out[offset + n++] = b;
+  }
+  return n;
 }

@@ -1,14 +1,19 @@
+import { utf8TableOf, utf8TableString, type Utf8Table } from '../io/utf8-table.js';
 import { BpeTokenizer, type BpeAddedToken } from './bpe-tokenizer.js';
 import { GGUF_TOKEN_TYPE, GPT2_PATTERN_PRE_TYPES } from './gguf-token-type.js';
 import { JsonFields } from './json-fields.js';
+import { TOKEN_KIND, type MergeTable } from './token-table.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
  * What tokenizerFromGGUF reads: GGUF metadata as plain JS values (strings, numbers or bigints,
- * booleans, arrays of those; token_type may be an Int32Array). The GGUF reader's metadata fits.
+ * booleans, arrays of those; token_type may be an Int32Array). The GGUF reader's metadata fits; its
+ * `utf8Strings` gives the 100k token and merge strings as the UTF-8 they are in the file, so that no JS
+ * string is made for each (without it, they are read with `get` and encoded).
  */
 export interface TokenizerMetadata {
   get(key: string): unknown;
+  utf8Strings?(key: string): Utf8Table | undefined;
 }
 
 const HINT = 'Re-convert the model with `mamba-ts convert`, which embeds the tokenizer as llama.cpp does.';
@@ -35,29 +40,26 @@ export function tokenizerFromGGUF(meta: TokenizerMetadata, sourceName: string): 
       `Supported: ${GPT2_PATTERN_PRE_TYPES.join(', ')} (the GPT-2 pattern).`);
   }
 
-  // Checked in place (no copy, no key string per item: 50k of them would be garbage).
-  const tokens = fields.array(meta.get('tokenizer.ggml.tokens'), 'tokenizer.ggml.tokens') as string[];
-  for (let i = 0; i < tokens.length; i++) if (typeof tokens[i] !== 'string') fields.string(tokens[i], `tokenizer.ggml.tokens[${i}]`);
+  const tokens = readStrings(meta, fields, 'tokenizer.ggml.tokens');
   const types = readTokenTypes(fields, meta.get('tokenizer.ggml.token_type'), tokens.length);
-  const mergeStrings = fields.array(meta.get('tokenizer.ggml.merges') ?? [], 'tokenizer.ggml.merges');
-  const merges = { length: mergeStrings.length, at: (rank: number) => splitMerge(fields, mergeStrings[rank], rank) };
+  const merges = readMerges(fields, readStrings(meta, fields, 'tokenizer.ggml.merges', true));
 
-  const vocab = new Map<string, number>();
+  const kinds = new Uint8Array(tokens.length);
   const addedTokens: BpeAddedToken[] = [];
-  const unusedTokens = new Map<number, string>();
-  tokens.forEach((token, id) => {
+  for (let id = 0; id < tokens.length; id++) {
     const type = types[id];
     if (VOCAB_TYPES.has(type)) {
-      if (!vocab.has(token)) vocab.set(token, id);
+      kinds[id] = TOKEN_KIND.VOCAB;
     } else if (type === GGUF_TOKEN_TYPE.CONTROL || type === GGUF_TOKEN_TYPE.USER_DEFINED) {
+      kinds[id] = TOKEN_KIND.ADDED;
       const special = type === GGUF_TOKEN_TYPE.CONTROL;
-      addedTokens.push({ id, content: token, special, normalized: !special, lstrip: false, rstrip: false, singleWord: false });
+      addedTokens.push({ id, content: utf8TableString(tokens, id), special, normalized: !special, lstrip: false, rstrip: false, singleWord: false });
     } else if (type === GGUF_TOKEN_TYPE.UNUSED) {
-      unusedTokens.set(id, token);
+      kinds[id] = TOKEN_KIND.UNUSED;
     } else {
       fields.fail(`tokenizer.ggml.token_type[${id}]`, `is ${type}, not a GGUF token type (1..6)`);
     }
-  });
+  }
 
   const optionalId = (key: string): number | undefined => {
     const id = fields.optionalId(meta.get(key), key);
@@ -72,7 +74,7 @@ export function tokenizerFromGGUF(meta: TokenizerMetadata, sourceName: string): 
   return new BpeTokenizer({
     sourceName,
     vocabSize: tokens.length,
-    vocab,
+    tokens: { texts: tokens, kinds },
     merges,
     mergesKey: 'tokenizer.ggml.merges',
     addedTokens,
@@ -89,7 +91,6 @@ export function tokenizerFromGGUF(meta: TokenizerMetadata, sourceName: string): 
     eosId,
     unkId: optionalId('tokenizer.ggml.unknown_token_id'),
     padId: optionalId('tokenizer.ggml.padding_token_id'),
-    unusedTokens,
   });
 }
 
@@ -105,11 +106,32 @@ function readTokenTypes(fields: JsonFields, value: unknown, nTokens: number): Ar
   return types as ArrayLike<number>;
 }
 
-/** "a b" → ["a", "b"], split at the first space after the first character (as llama.cpp does). */
-function splitMerge(fields: JsonFields, value: unknown, i: number): [string, string] {
-  const key = () => `tokenizer.ggml.merges[${i}]`;
-  const merge = typeof value === 'string' ? value : fields.string(value, key());
-  const space = merge.indexOf(' ', 1);
-  if (space < 0) fields.fail(key(), `must be two tokens separated by a space, got ${JSON.stringify(merge)}`);
-  return [merge.slice(0, space), merge.slice(space + 1)];
+/**
+ * A string array as UTF-8: the reader's view of the file where the metadata has one, else the plain strings
+ * (checked in place: no key string per item, 50k of them would be garbage) encoded. `optional`: a missing
+ * key is an empty array.
+ */
+function readStrings(meta: TokenizerMetadata, fields: JsonFields, key: string, optional = false): Utf8Table {
+  const table = meta.utf8Strings?.(key);
+  if (table !== undefined) return table;
+  const value = meta.get(key);
+  const strings = fields.array(optional && value === undefined ? [] : value, key);
+  for (let i = 0; i < strings.length; i++) if (typeof strings[i] !== 'string') fields.string(strings[i], `${key}[${i}]`);
+  return utf8TableOf(strings as string[]);
+}
+
+/** "a b" strings → a merge table, split at the first space after the first character (as llama.cpp does). */
+function readMerges(fields: JsonFields, texts: Utf8Table): MergeTable {
+  const split = new Int32Array(texts.length);
+  const { bytes, begin, end } = texts;
+  for (let i = 0; i < texts.length; i++) {
+    // Byte 0x20 is never inside a multi-byte character: searching from the second byte is "after the first character".
+    let at = begin[i] + 1;
+    while (at < end[i] && bytes[at] !== 0x20) at++;
+    if (at >= end[i]) {
+      fields.fail(`tokenizer.ggml.merges[${i}]`, `must be two tokens separated by a space, got ${JSON.stringify(utf8TableString(texts, i))}`);
+    }
+    split[i] = at;
+  }
+  return { texts, split };
 }

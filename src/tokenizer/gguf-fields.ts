@@ -1,6 +1,8 @@
 import { TokenizerError } from '../errors.js';
 import { DEFAULT_GGUF_PRE, GGUF_TOKEN_TYPE } from './gguf-token-type.js';
 import { specFromTokenizerJson } from './tokenizer-json-spec.js';
+import { TOKEN_KIND, mergePair } from './token-table.js';
+import { utf8TableString } from '../io/utf8-table.js';
 
 /** The `tokenizer.ggml.*` values of a GPT-2-style BPE vocabulary, as llama.cpp's convert_hf_to_gguf.py writes them. */
 export interface TokenizerGGUFFields {
@@ -52,8 +54,11 @@ export function tokenizerJsonToGGUFFields(json: unknown, nVocab: number, sourceN
 
   const tokens = Array.from({ length: nVocab }, (_, i) => `[PAD${i}]`);
   const tokenTypes = new Array<number>(nVocab).fill(GGUF_TOKEN_TYPE.UNUSED);
-  for (const [token, id] of spec.vocab) {
-    tokens[id] = token;
+  const { texts, ids, kinds } = spec.tokens;
+  for (let e = 0; e < texts.length; e++) {
+    if (kinds[e] !== TOKEN_KIND.VOCAB) continue;
+    const id = ids === undefined ? e : ids[e];
+    tokens[id] = utf8TableString(texts, e);
     tokenTypes[id] = GGUF_TOKEN_TYPE.NORMAL;
   }
   for (const t of spec.addedTokens) {
@@ -61,8 +66,8 @@ export function tokenizerJsonToGGUFFields(json: unknown, nVocab: number, sourceN
     tokenTypes[t.id] = t.special ? GGUF_TOKEN_TYPE.CONTROL : GGUF_TOKEN_TYPE.USER_DEFINED;
   }
 
-  const merges = Array.from({ length: spec.merges.length }, (_, i) => {
-    const [a, b] = spec.merges.at(i)!;
+  const merges = Array.from({ length: spec.merges.texts.length }, (_, i) => {
+    const [a, b] = mergePair(spec.merges, i);
     if (a.includes(' ') || b.includes(' ')) {
       fail(`merge ${i} (${JSON.stringify([a, b])}) contains a space, which GGUF's "a b" merge strings cannot hold`,
         'Byte-level vocabularies write spaces as "Ġ"; this tokenizer is not byte-level.');

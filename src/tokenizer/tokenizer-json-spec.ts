@@ -3,6 +3,7 @@ import { JsonFields } from './json-fields.js';
 import { normalizerFromJson } from './normalizers.js';
 import { postProcessorFromJson } from './post-processors.js';
 import { resolveSpecialIds, type SpecialTokenOverrides } from './special-token-names.js';
+import { TOKEN_KIND, mergeTableOf, tokenTableOf, type TokenKind } from './token-table.js';
 
 export interface TokenizerJsonOptions {
   /** Which tokens are bos/eos/pad/unk (from tokenizer_config.json); see SPECIAL_TOKEN_NAMES otherwise. */
@@ -85,11 +86,12 @@ export function specFromTokenizerJson(json: unknown, sourceName: string, options
     if (id > maxId) fields.fail('post_processor', `adds token id ${id}, which no token has`);
   }
 
+  const kinds: TokenKind[] = [...new Array<TokenKind>(vocab.size).fill(TOKEN_KIND.VOCAB), ...addedTokens.map(() => TOKEN_KIND.ADDED)];
   return {
     sourceName,
     vocabSize: maxId + 1,
-    vocab,
-    merges,
+    tokens: tokenTableOf([...vocab.keys(), ...addedTokens.map((t) => t.content)], [...vocab.values(), ...addedTokens.map((t) => t.id)], kinds),
+    merges: mergeTableOf(merges),
     mergesKey: 'model.merges',
     addedTokens,
     normalizer: normalizerFromJson(root.normalizer, 'normalizer', fields),
