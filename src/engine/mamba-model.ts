@@ -87,7 +87,7 @@ export class MambaModel {
     }
     const masked: number[] = [];
     for (let id = 0; id < config.nVocab; id++) {
-      if (id >= tokenizer.vocabSize || (!tokenizer.isSpecial(id) && tokenizer.tokenToBytes(id).length === 0)) masked.push(id);
+      if (id >= tokenizer.vocabSize || (!tokenizer.isSpecial(id) && tokenizer.tokenByteLength(id) === 0)) masked.push(id);
     }
     this.maskedIds = Int32Array.from(masked);
   }

@@ -204,6 +204,11 @@ export class BpeTokenizer implements Tokenizer {
     return view;
   }
 
+  tokenByteLength(id: number): number {
+    if (!this.hasToken(id)) this.throwBadId(id);
+    return this.tokenStart[id + 1] - this.tokenStart[id];
+  }
+
   /** Whether `id` is an integer in range that some token has. */
   private hasToken(id: number): boolean {
     return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.kinds[id] !== 0;

@@ -28,6 +28,8 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
   /** The bytes a token stands for. The returned array is shared: read it, do not modify it. */
   tokenToBytes(id: number): Uint8Array;
+  /** How many bytes a token stands for (0 for a padding row), without keeping a view of them as tokenToBytes does. */
+  tokenByteLength(id: number): number;
   /** The raw vocabulary string, e.g. "Ġthe" (byte-level), or an added token's content. */
   tokenToString(id: number): string;
   /** True for special (control) tokens such as `<|endoftext|>`. */

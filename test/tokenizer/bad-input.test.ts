@@ -37,7 +37,7 @@ describe('bad input', () => {
   ];
   for (const [what, id] of badIds) {
     it(`decode rejects an id that is ${what} with a TokenizerError`, () => {
-      for (const call of [() => tok.decode([12092, id]), () => tok.tokenToBytes(id), () => tok.tokenToString(id)]) {
+      for (const call of [() => tok.decode([12092, id]), () => tok.tokenToBytes(id), () => tok.tokenByteLength(id), () => tok.tokenToString(id)]) {
         assert.throws(call, (e) => e instanceof TokenizerError && /out of range/.test(e.message) && e.code === 'E_TOKENIZER'
           && e.hint !== undefined && /vocabSize/.test(e.hint));
       }

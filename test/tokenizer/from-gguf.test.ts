@@ -87,10 +87,12 @@ describe('tokenizerFromGGUF', () => {
       assert.deepEqual(tok.tokenToBytes(id), json.tokenToBytes(id), `bytes of ${id}`);
       assert.equal(tok.tokenToString(id), json.tokenToString(id), `string of ${id}`);
       assert.equal(tok.isSpecial(id), json.isSpecial(id), `special ${id}`);
+      assert.equal(tok.tokenByteLength(id), json.tokenToBytes(id).length, `byte length of ${id}`);
     }
     // a padding row of the model's embedding: named, decodes to nothing
     assert.equal(tok.tokenToString(50277), '[PAD50277]');
     assert.equal(tok.tokenToBytes(50277).length, 0);
+    assert.equal(tok.tokenByteLength(50277), 0);
   });
 
   it('accepts token_type as an Int32Array and u64 ids as bigints', () => {
