@@ -1,6 +1,6 @@
 /**
- * The sampler: turns one step's logits into the next token. Created once per sequence; `sample` allocates
- * nothing. The chain is llama.cpp's default order (common/sampling.cpp):
+ * The sampler: turns one step's logits into the next token. Created once per sequence (its options and random
+ * stream; the work arrays are shared, see SamplerScratch); `sample` allocates nothing. The chain is llama.cpp's default order (common/sampling.cpp):
  *
  *   repetition penalty → top-k → top-p → min-p → temperature → softmax → draw (seeded RNG)
  *
@@ -23,16 +23,39 @@ import { applyTemperature } from './temperature.js';
 import { topK } from './top-k.js';
 import { topP } from './top-p.js';
 
+/**
+ * The chain's work arrays, shared by every Sampler of one vocabulary size: `sample` and `probabilities` are
+ * synchronous and keep nothing in them from one call to the next (`seen` is all zero again when they return),
+ * so sequences need not each hold their own — 650 KiB per sequence at nVocab 50,280.
+ */
+interface SamplerScratch {
+  /** (nVocab) by token id: a copy of the step's logits, penalised, then divided by the temperature. */
+  readonly work: Float32Array;
+  /** (nVocab) candidate token ids; the first `nCandidates` are live. */
+  readonly ids: Int32Array;
+  /** (nVocab) by candidate position: the final distribution over ids[0..nCandidates). */
+  readonly probs: Float32Array;
+  /** (nVocab) repetition-penalty "already penalised" marks; all zero between calls. */
+  readonly seen: Uint8Array;
+}
+
+const SCRATCH_BY_VOCAB = new Map<number, SamplerScratch>();
+
+function scratchFor(nVocab: number): SamplerScratch {
+  let s = SCRATCH_BY_VOCAB.get(nVocab);
+  if (s === undefined) {
+    s = { work: new Float32Array(nVocab), ids: new Int32Array(nVocab), probs: new Float32Array(nVocab), seen: new Uint8Array(nVocab) };
+    SCRATCH_BY_VOCAB.set(nVocab, s);
+  }
+  return s;
+}
+
 export class Sampler {
   readonly options: Readonly<SamplingOptions>;
   private readonly rng: Rng;
-  /** (nVocab) by token id: a copy of the step's logits, penalised, then divided by the temperature. */
   private readonly work: Float32Array;
-  /** (nVocab) candidate token ids; the first `nCandidates` are live. */
   private readonly ids: Int32Array;
-  /** (nVocab) by candidate position: the final distribution over ids[0..nCandidates). */
   private readonly probs: Float32Array;
-  /** (nVocab) repetition-penalty "already penalised" marks; all zero between calls. */
   private readonly seen: Uint8Array;
   private nCandidates = 0;
   private lastP = 0;
@@ -46,10 +69,7 @@ export class Sampler {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.options = Object.freeze(validateSamplingOptions({ ...DEFAULT_SAMPLING, ...given }));
     this.rng = new Rng(this.options.seed);
-    this.work = new Float32Array(nVocab);
-    this.ids = new Int32Array(nVocab);
-    this.probs = new Float32Array(nVocab);
-    this.seen = new Uint8Array(nVocab);
+    ({ work: this.work, ids: this.ids, probs: this.probs, seen: this.seen } = scratchFor(nVocab));
   }
 
   get greedy(): boolean {

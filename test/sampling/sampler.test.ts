@@ -49,6 +49,32 @@ test('same seed and options → same tokens; different seed → different tokens
   assert.deepEqual(run(11, penalised), run(11, penalised));
 });
 
+test('samplers of one vocabulary size share their work arrays: interleaved, each draws as if alone', () => {
+  const optionsA = { repeatPenalty: 1.3, temperature: 1.2, topK: 0, topP: 0.9, seed: 21 };
+  const optionsB = { repeatPenalty: 1.1, temperature: 0.7, topK: 20, topP: 1, minP: 0.05, seed: 22 };
+  const alone = (options: Partial<SamplingOptions>) => {
+    const s = new Sampler(200, options);
+    const recent: number[] = [];
+    for (let step = 0; step < 200; step++) recent.push(s.sample(randomLogits(200, step), recent));
+    return recent;
+  };
+  const [a, b] = [new Sampler(200, optionsA), new Sampler(200, optionsB)];
+  const [ra, rb]: number[][] = [[], []];
+  for (let step = 0; step < 200; step++) {
+    ra.push(a.sample(randomLogits(200, step), ra));
+    b.probabilities(randomLogits(200, 1000 + step), rb); // another sequence's -v output in between
+    rb.push(b.sample(randomLogits(200, step), rb));
+  }
+  assert.deepEqual(ra, alone(optionsA));
+  assert.deepEqual(rb, alone(optionsB));
+  // a failed call (a bad recent id) leaves the shared arrays clean for the others
+  assert.throws(() => b.sample(randomLogits(200, 7), [1, 2, 900]), TokenizerError);
+  const c = new Sampler(200, optionsA);
+  const rc: number[] = [];
+  for (let step = 0; step < 200; step++) rc.push(c.sample(randomLogits(200, step), rc));
+  assert.deepEqual(rc, ra);
+});
+
 test('getState/setState resume the same stream; setSeed restarts it', () => {
   const logits = randomLogits(50, 3);
   const s = new Sampler(50, { ...ALL_ON_NO_FILTERS, temperature: 1, seed: 1 });
