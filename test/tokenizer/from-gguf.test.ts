@@ -1,7 +1,7 @@
 /** The GGUF path: tokenizerJsonToGGUFFields (for `convert`) and tokenizerFromGGUF (for GGUF models). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TokenizerError } from '../../src/errors.js';
+import { MambaError, TokenizerError } from '../../src/errors.js';
 import { tokenizerToGGUF } from '../../src/convert/convert-to-gguf.js';
 import { GGUFMetadata } from '../../src/gguf/gguf-metadata.js';
 import { readGGUF } from '../../src/gguf/gguf-reader.js';
@@ -11,6 +11,7 @@ import { MemorySink, MemorySource } from '../../src/io/byte-source.js';
 import { tokenizerFromGGUF } from '../../src/tokenizer/from-gguf.js';
 import { tokenizerJsonToGGUFFields } from '../../src/tokenizer/gguf-fields.js';
 import { GGUF_TOKEN_TYPE } from '../../src/tokenizer/gguf-token-type.js';
+import { mulberry32 } from '../helpers/prng.js';
 import {
   MAMBA_N_VOCAB, fieldsAsMetadata, neoxFields, neoxFromGGUF, neoxFromJson, neoxVectors, tinyCases, tinyJson,
 } from './tokenizer-fixtures.js';
@@ -130,4 +131,33 @@ describe('tokenizerFromGGUF', () => {
         (e) => e instanceof TokenizerError && e.message.startsWith('bad.gguf: ') && message.test(e.message) && e.hint !== undefined);
     });
   }
+
+  it('seeded fuzz: a mutated tokenizer in a GGUF file gives a typed error or a tokenizer that works', async () => {
+    // 1100 rows: the tokens array is long enough to be read in place (LazyGGUFArray), the 541 merges are not
+    const meta = new GGUFMetadata('tiny.gguf');
+    tokenizerToGGUF(tokenizerJsonToGGUFFields(tinyJson(), 1100, 'tiny.json'), meta);
+    const sink = new MemorySink();
+    await writeGGUF(sink, meta, []);
+    const base = sink.toBytes();
+    const from = Buffer.from(base).indexOf(Buffer.from('tokenizer.ggml.tokens'));
+    const rnd = mulberry32(7);
+    let built = 0;
+    for (let iter = 0; iter < 200; iter++) {
+      const b = base.slice();
+      // one byte: most changes are caught (a length, UTF-8, a token type, a merge's token), some leave a tokenizer
+      const at = from + Math.floor(rnd() * (b.length - from));
+      b[at] = rnd() < 0.5 ? Math.floor(rnd() * 256) : b[at] ^ (1 << Math.floor(rnd() * 8));
+      try {
+        const file = await readGGUF(new MemorySource(b, 'fuzz.gguf'));
+        const tok = tokenizerFromGGUF(file.metadata, 'fuzz.gguf');
+        const ids = tok.encode('Hello world, the quick brown fox. <mask> 123');
+        assert.equal(typeof tok.decode(ids), 'string');
+        for (let id = 0; id < tok.vocabSize; id++) assert.equal(tok.tokenByteLength(id), tok.tokenToBytes(id).length);
+        built++;
+      } catch (e) {
+        assert.ok(e instanceof MambaError, `iteration ${iter}: non-typed error ${(e as Error)?.stack}`);
+      }
+    }
+    assert.ok(built > 0 && built < 200, `built=${built}`);
+  });
 });
