@@ -115,7 +115,7 @@ function readStrings(meta: TokenizerMetadata, fields: JsonFields, key: string, o
   const table = meta.utf8Strings?.(key);
   if (table !== undefined) return table;
   const value = meta.get(key);
-  const strings = fields.array(optional && value === undefined ? [] : value, key);
+  const strings = fields.array(optional && (value === undefined || value === null) ? [] : value, key);
   for (let i = 0; i < strings.length; i++) if (typeof strings[i] !== 'string') fields.string(strings[i], `${key}[${i}]`);
   return utf8TableOf(strings as string[]);
 }
