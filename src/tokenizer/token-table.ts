@@ -3,7 +3,7 @@
  * whichever file it came from. A GGUF header's arrays are used as they lie in the file; a tokenizer.json's
  * strings are encoded once.
  */
-import { utf8Length, utf8TableOf, utf8TableString, type Utf8Table } from '../io/utf8-table.js';
+import { utf8Length, utf8TableOf, type Utf8Table } from '../io/utf8-table.js';
 
 /** What a token table entry is. */
 export const TOKEN_KIND = {
@@ -48,9 +48,11 @@ export function mergeTableOf(pairs: readonly (readonly [string, string])[]): Mer
   return { texts, split: Int32Array.from(pairs, ([a], r) => texts.begin[r] + utf8Length(a)) };
 }
 
+const decoder = new TextDecoder();
+
 /** Merge `rank` as its two token strings (for messages and for writing GGUF). */
 export function mergePair(merges: MergeTable, rank: number): [string, string] {
-  const s = utf8TableString(merges.texts, rank);
-  const left = new TextDecoder().decode(merges.texts.bytes.subarray(merges.texts.begin[rank], merges.split[rank]));
-  return [left, s.slice(left.length + 1)];
+  const { bytes, begin, end } = merges.texts;
+  const split = merges.split[rank];
+  return [decoder.decode(bytes.subarray(begin[rank], split)), decoder.decode(bytes.subarray(split + 1, end[rank]))];
 }
