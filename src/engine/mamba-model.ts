@@ -14,7 +14,6 @@ import { StreamingDecoder } from '../tokenizer/streaming-decoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { tokenizerForModel } from '../tokenizer/model-tokenizer.js';
 import type { ForwardBackend } from './forward-backend.js';
-import { checkTokenIds } from './check-token-id.js';
 import type { MambaState } from './mamba-state.js';
 import { MambaReference } from './mamba-reference.js';
 import { loadWeightsF32 } from './mamba-weights.js';
@@ -139,7 +138,7 @@ export class MambaModel {
   feed(seq: Sequence, ids: readonly number[]): void {
     const all = seq.pendingToken !== undefined ? [seq.pendingToken, ...ids] : ids;
     if (all.length === 0) return;
-    checkTokenIds(all, this.config.nVocab);
+    // the backend checks the ids (checkTokenIds) before the state changes: a bad one leaves seq as it was
     this.backend.prefill(all, seq.state, seq.logits);
     for (const id of all) seq.tokens.push(id);
     seq.pendingToken = undefined;

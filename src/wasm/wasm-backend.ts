@@ -301,8 +301,8 @@ export class WasmBackend implements ForwardBackend {
     const relayout = (m: WasmMatrix): WasmWeightType => {
       if (m.type === 'F16' && opts.recodeF16 !== false && kernels.recode_f16_f16r(m.ptr, m.nRows * m.nIn) === 1) return 'F16R';
       if (opts.interleaveRows === false) return m.type;
+      const nBlocks = m.nIn / 32;
       for (const [form, { plain, group, blockBytes }] of Object.entries(INTERLEAVED) as [InterleavedType, (typeof INTERLEAVED)[InterleavedType]][]) {
-        const nBlocks = m.nIn / 32;
         if (m.type === plain && group * nBlocks * blockBytes <= xzBytes && kernels.interleave_rows(m.ptr, m.nRows, nBlocks, blockBytes, group, s.xz) === 1) return form;
       }
       return m.type;
@@ -323,12 +323,12 @@ export class WasmBackend implements ForwardBackend {
     return out;
   }
 
-  /** Threads computing each op (the caller and the pool's workers). */
   /** 'wasm-threads' when it computes on worker threads too, else 'wasm' (chooseBackend's names). */
   get name(): 'wasm' | 'wasm-threads' {
     return this.nThreads > 1 ? 'wasm-threads' : 'wasm';
   }
 
+  /** Threads computing each op (the caller and the pool's workers). */
   get nThreads(): number {
     return this.pool?.nThreads ?? 1;
   }

@@ -71,19 +71,26 @@ export interface WeightKernelRow {
   };
 }
 
+/** Bytes of one token's x prepared for the F16 kernels (f16_prescale_x / f16r_prescale_x: n f32). */
+const PRESCALED_F16_BYTES = (n: number): number => 4 * n;
+/** Bytes of one token's Q8_0 x widened for the Q8_0 kernels (widen_q8_0: 64 + 4 per block of 32). */
+const WIDENED_Q8_0_BYTES = (n: number): number => (n / 32) * 68;
+/** The same for the Q4_0 kernels (widen_q8_0_q4_0: 64 + 16 + 4 per block of 32). */
+const WIDENED_Q4_0_BYTES = (n: number): number => (n / 32) * 84;
+
 export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> = Object.freeze({
   F32: { activation: 'F32', matvec: 'matvec_f32_f32', gemm: 'gemm_f32_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f32_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f32_f32', getRows: 'get_rows_f32', matvecTokens: 8 },
   F16: {
     activation: 'F32', matvec: 'matvec_f16_f32', gemm: 'gemm_f16_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16_f32', getRows: 'get_rows_f16', matvecTokens: 8,
-    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
+    prepared: { prepare: 'f16_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: PRESCALED_F16_BYTES },
   },
   Q8_0: {
     activation: 'Q8_0', matvec: 'matvec_q8_0_q8_0', gemm: 'gemm_q8_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0_q8_0', getRows: 'get_rows_q8_0', matvecTokens: 3,
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0_q8_0_widened', gemm: 'gemm_q8_0_q8_0_widened', bytes: WIDENED_Q8_0_BYTES },
   },
   Q4_0: {
     activation: 'Q8_0', matvec: 'matvec_q4_0_q8_0', gemm: 'gemm_q4_0_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0_q8_0', getRows: 'get_rows_q4_0', matvecTokens: 3,
-    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: (n) => (n / 32) * 84 },
+    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0_q8_0_widened', gemm: 'gemm_q4_0_q8_0_widened', bytes: WIDENED_Q4_0_BYTES },
   },
   Q4_K: { activation: 'Q8_K', matvec: 'matvec_q4_k_q8_k', gemm: 'gemm_q4_k_q8_k', getRows: 'get_rows_q4_k', matvecTokens: 1 },
   Q6_K: { activation: 'Q8_K', matvec: 'matvec_q6_k_q8_k', gemm: 'gemm_q6_k_q8_k', getRows: 'get_rows_q6_k', matvecTokens: 1 },
@@ -92,19 +99,19 @@ export const WEIGHT_KERNELS: Readonly<Record<WasmWeightType, WeightKernelRow>> =
   // An F16 matrix with every |w| < 128, re-encoded at load (f16r.ts): the F16 kernels' bits, no f32 subnormals.
   F16R: {
     activation: 'F32', matvec: 'matvec_f16r_f32', gemm: 'gemm_f16r_f32', planes: { prepare: 'prepare_planes_f32', gemm: 'gemm_f16r_f32_planes', bytes: PLANES_BYTES }, dtProj: 'ssm_dt_proj_softplus_f16r_f32', getRows: 'get_rows_f16r', matvecTokens: 8,
-    prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: (n) => 4 * n },
+    prepared: { prepare: 'f16r_prescale_x', matvec: 'matvec_f16_f32_prescaled', matvec2: 'matvec2_f16_f32_prescaled', dtProj: 'ssm_dt_proj_softplus_f16_f32_prescaled', bytes: PRESCALED_F16_BYTES },
   },
   // A Q4_0 matrix with an even number of rows, its row pairs interleaved at load (interleave-rows.ts): the Q4_0
   // kernels' bits, one stream per two rows in the decode matvec.
   Q4_0X2: {
     activation: 'Q8_0', matvec: 'matvec_q4_0x2_q8_0', gemm: 'gemm_q4_0x2_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q4_0x2_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q4_0x2_q8_0', getRows: 'get_rows_q4_0x2', matvecTokens: 3,
-    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: (n) => (n / 32) * 84 },
+    prepared: { prepare: 'widen_q8_0_q4_0', matvec: 'matvec_q4_0x2_q8_0_widened', gemm: 'gemm_q4_0x2_q8_0_widened', bytes: WIDENED_Q4_0_BYTES },
   },
   // A Q8_0 matrix whose row count is a multiple of 4, its row quads interleaved at load: the Q8_0 kernels' bits,
   // four rows per pass (one stream, one vector) in the decode matvec.
   Q8_0X4: {
     activation: 'Q8_0', matvec: 'matvec_q8_0x4_q8_0', gemm: 'gemm_q8_0x4_q8_0', planes: { prepare: 'prepare_planes_q8_0', gemm: 'gemm_q8_0x4_q8_0_planes', bytes: PLANES_Q8_0_BYTES }, dtProj: 'ssm_dt_proj_softplus_q8_0x4_q8_0', getRows: 'get_rows_q8_0x4', matvecTokens: 3,
-    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0x4_q8_0_widened', gemm: 'gemm_q8_0x4_q8_0_widened', bytes: (n) => (n / 32) * 68 },
+    prepared: { prepare: 'widen_q8_0', matvec: 'matvec_q8_0x4_q8_0_widened', gemm: 'gemm_q8_0x4_q8_0_widened', bytes: WIDENED_Q8_0_BYTES },
   },
 });
 

@@ -37,3 +37,20 @@ test('step, prefill and stepBatch: bad token ids are a UsageError, and the state
   assert.throws(() => wasm.stepBatch(2, [7, 999], [s1, s2], [l, l]), UsageError);
   assert.ok(s1.data.every((v) => v === 0), 'the first sequence was not stepped either');
 });
+
+test('MambaModel.feed: a bad id (its backend refuses it) leaves the sequence as it was', async () => {
+  const { loadModel } = await import('../../src/node/load-model.js');
+  for (const backend of ['wasm', 'scalar'] as const) {
+    const model = await loadModel(fixture('models', 'tiny', 'hf'), { backend });
+    const seq = model.newSequence();
+    model.feed(seq, [1, 2, 3]);
+    const state = Float32Array.from(seq.state.data);
+    const tokens = [...seq.tokens];
+    for (const id of BAD) {
+      assert.throws(() => model.feed(seq, [4, id]), (e) => e instanceof UsageError && /out of range/.test(e.message), `${backend} ${id}`);
+      assert.deepEqual([...seq.tokens], tokens);
+      assert.deepEqual(seq.state.data, state);
+    }
+    await model.dispose();
+  }
+});
