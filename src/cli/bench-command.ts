@@ -14,8 +14,10 @@ import { MambaState } from '../engine/mamba-state.js';
 import { loadWeightsF32 } from '../engine/mamba-weights.js';
 import { openModel } from '../node/open-model.js';
 import { defaultThreadCount, nodeKernelWorkerFactory } from '../node/worker-pool.js';
+import { loadKernelModule } from '../wasm/kernel-module.js';
 import type { OpProfileEntry } from '../wasm/op-profile.js';
 import { defaultThreadsFor, WasmBackend } from '../wasm/wasm-backend.js';
+import { WASM_FEATURES } from '../wasm/wasm-features.js';
 import type { Command } from './command.js';
 import { COMMON_OPTIONS, choiceArg, formatOptions, intArg, parseCommandArgs, type OptionTable } from './parse-args.js';
 
@@ -165,6 +167,10 @@ export const benchCommand: Command = {
       });
     }
 
+    // The kernels are compiled before the baseline: like Node's and mamba.ts' own code they are the engine's,
+    // compiled once per process (~1.6 MiB) and shared by every model it loads.
+    // (A failure here is WasmBackend.create's to report, with its hint.)
+    if (backendName !== 'scalar' && WASM_FEATURES.simd) await loadKernelModule({ shared: WASM_FEATURES.sharedMemory }).catch(() => undefined);
     const baselineRss = process.memoryUsage.rss();
     let workerRss = 0;
     const t0 = performance.now();

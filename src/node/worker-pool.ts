@@ -20,6 +20,7 @@ export const nodeKernelWorkerFactory: KernelWorkerFactory = (): KernelWorker => 
     onError: (listener) => w.on('error', listener),
     terminate: () => w.terminate(),
     unref: () => w.unref(),
+    ref: () => w.ref(),
   };
 };
 

@@ -1,36 +1,47 @@
 /**
- * A pool of kernel workers on the backend's shared WebAssembly.Memory. Messages are used for setup only
- * (the compiled module, the memory and the control block's address go to each worker, which instantiates
- * the same kernels on the same memory and answers 'ready'); every op afterwards is dispatched through an
- * Int32Array control block in that memory with Atomics:
+ * The process's kernel workers: one pool per worker factory, shared by every model that computes on more than
+ * one thread. A model attaches (its compiled module, its shared WebAssembly.Memory, its thread count) and gets a
+ * lease to run ops on; a second model adds no thread and no V8 isolate (a Node worker costs ~8.6 MiB of RSS
+ * whatever the model), and two models never put more threads than the largest count asked on the cores.
+ *
+ * Messages are used for setup only: each worker is started with the pool's control block and every attached
+ * model (it instantiates the same kernels on each model's memory and answers 'ready'). A model attached or
+ * detached restarts the workers — the old ones finish the chunk they hold, say 'stopped' and end (a worker
+ * blocked in Atomics.wait never collects garbage, so only its end frees a detached model's memory), and new
+ * ones start with the models left. Every op afterwards is dispatched through the control block, an Int32Array
+ * on a small SharedArrayBuffer of its own, with Atomics:
  *
  *   word  0  SEQ       dispatch generation: the caller writes the op, then Atomics.add(SEQ, 1) + notify
  *   word 16  NEXT      (generation & 0x7fff) << 16 | chunks left: a thread claims chunk `left − 1` with
  *                      Atomics.compareExchange, only while the generation is its op's
  *   word 32  DONE      chunks finished (Atomics.add); the caller waits until DONE = N_CHUNKS: the barrier
- *   word 48  OP        op code (kernel-ops.ts; 0 = stop)
+ *   word 48  OP        op code (kernel-ops.ts)
  *   word 49  TOTAL     rows / channels / tokens of the op
  *   word 50  CHUNK     rows per chunk
  *   word 51  ERROR     set when a worker's kernel threw
  *   word 52  N_CHUNKS  chunks of the op
- *   word 64… ARGS      MAX_OP_ARGS argument words (kernel-ops.ts)
+ *   word 53  MODEL     the attached model the op computes on
+ *   word 54  THREADS   that model's thread count: workers 1 … THREADS − 1 take chunks, the others sit it out
+ *   word 64… ARGS      MAX_OP_ARGS argument words (kernel-ops.ts), written by the caller's OpRunner
+ *   word 96  EPOCH     bumped to stop the workers of the epoch before
  *
- * SEQ, NEXT and DONE sit on separate 64-byte lines. Waiting spins briefly (Atomics.load), then sleeps
+ * SEQ, NEXT, DONE and EPOCH sit on separate 64-byte lines. Waiting spins briefly (Atomics.load), then sleeps
  * (Atomics.wait). The caller takes chunks too and waits for chunks, not for workers: a worker that wakes late
- * (another process has the core) finds no chunk left — its compareExchange fails on the next op's
- * generation — and the caller has done its share. A claim can only succeed while its op is running, and a
- * thread reads the op's words only after a successful claim, so they are always that op's. Chunks partition
- * rows, never a reduction, so which thread computes which chunk changes no bits.
+ * (another process has the core, or it is being replaced) finds no chunk left — its compareExchange fails on
+ * the next op's generation — and the caller has done its share. A claim can only succeed while its op is
+ * running, and a thread uses the op's words only after a successful claim (MODEL and THREADS, read just before,
+ * were written before the op's SEQ, and no later op can start before this one's barrier), so they are always
+ * that op's. Chunks partition rows, never a reduction, so which thread computes which chunk changes no bits.
  *
  * Platform-neutral: workers come from an injected `KernelWorkerFactory` (Node: src/node/worker-pool.ts; a
  * browser supplies Web Workers running `runKernelWorker`).
  */
-import { MambaError } from '../errors.js';
+import { MambaError, UsageError } from '../errors.js';
 import { instantiateKernels } from './kernel-module.js';
 import { MAX_OP_ARGS, OP, OpRunner } from './kernel-ops.js';
+import type { WasmMemory, WasmModule } from './webassembly-api.js';
 
 const KNOWN_OPS: ReadonlySet<number> = new Set(Object.values(OP));
-import type { WasmMemory, WasmModule } from './webassembly-api.js';
 
 export const CONTROL = Object.freeze({
   SEQ: 0,
@@ -41,20 +52,20 @@ export const CONTROL = Object.freeze({
   CHUNK: 50,
   ERROR: 51,
   N_CHUNKS: 52,
+  MODEL: 53,
+  THREADS: 54,
   ARGS: 64,
+  EPOCH: 96,
   /** Words in the block. */
-  WORDS: 64 + MAX_OP_ARGS,
+  WORDS: 112,
 });
-
-/** Bytes of the control block (allocate it 64-byte aligned in the shared memory). */
-export const CONTROL_BYTES = 4 * CONTROL.WORDS;
-
-/** Op code that tells workers to return. */
-export const OP_STOP = 0;
 
 /** Generations as kept in NEXT's high half; chunks left in its low half. */
 const GEN_MASK = 0x7fff;
 const MAX_CHUNKS = 0xffff;
+
+/** Most threads one model may compute on (the caller and 255 workers). */
+export const MAX_POOL_THREADS = 256;
 
 /**
  * Claims and runs chunks of the op of generation `gen` until none is left (or the op is over); each finished
@@ -85,30 +96,42 @@ function claimChunks(ctl: Int32Array, runner: OpRunner, gen: number): unknown {
   }
 }
 
-/** What a worker receives once, to start. */
-export interface KernelWorkerInit {
+/** One attached model, as a worker sees it. */
+export interface KernelWorkerModel {
+  readonly id: number;
   readonly module: WasmModule;
   readonly memory: WasmMemory;
-  readonly controlPtr: number;
-  readonly workerIndex: number;
-  /** This worker's area for prepared x (OpRunner) in the memory; 0 = none. */
+  /** This worker's area for prepared x (OpRunner) in the model's memory; 0 = none. */
   readonly preparedPtr: number;
+}
+
+/** What a worker receives once, to start. */
+export interface KernelWorkerInit {
+  /** The pool's control block (a SharedArrayBuffer of CONTROL.WORDS words). */
+  readonly control: SharedArrayBuffer;
+  /** The epoch the worker serves; it ends when EPOCH moves past it. */
+  readonly epoch: number;
+  readonly workerIndex: number;
+  /** The models whose ops this worker may take (those with more threads than its index). */
+  readonly models: readonly KernelWorkerModel[];
   /** Atomics.load polls before sleeping in Atomics.wait. */
   readonly spinIterations: number;
 }
 
-/** What a worker sends back: once 'ready' (or 'error' if it could not start). */
-export type KernelWorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
+/** What a worker sends back: 'ready' (or 'error' if it could not start), and 'stopped' once it has stopped. */
+export type KernelWorkerMessage = { type: 'ready' } | { type: 'stopped' } | { type: 'error'; message: string };
 
 /** The host's worker, reduced to what the pool needs. */
 export interface KernelWorker {
   postMessage(message: KernelWorkerInit): void;
   onMessage(listener: (message: KernelWorkerMessage) => void): void;
   onError(listener: (error: unknown) => void): void;
-  /** Stops the thread (after the stop signal, or as a last resort). */
+  /** Ends the thread (once it has said 'stopped', or as a last resort). */
   terminate(): unknown;
   /** Lets the process exit while the worker idles (Node); called once the worker is ready. */
   unref?(): void;
+  /** Keeps the process alive again until the worker ends (Node): the pool waits for its 'stopped'. */
+  ref?(): void;
 }
 
 /** Creates one worker that runs `runKernelWorker` on the init message it is sent. */
@@ -123,74 +146,192 @@ export class KernelWorkerError extends MambaError {}
  */
 export const DEFAULT_SPIN_ITERATIONS = 2000;
 
-export interface KernelPoolOptions {
+/** What a model brings to the pool. */
+export interface KernelPoolAttachOptions {
   readonly module: WasmModule;
   readonly memory: WasmMemory;
-  readonly controlPtr: number;
-  /** Threads besides the caller. */
-  readonly nWorkers: number;
-  readonly factory: KernelWorkerFactory;
-  /** The caller's runner; its argument words must be the control block's ARGS. */
+  /** Threads computing this model's ops, the caller included (2 … MAX_POOL_THREADS). */
+  readonly nThreads: number;
+  /** The caller's runner on this model; its argument words must be the pool's `args`. */
   readonly runner: OpRunner;
-  /** Worker i (1…nWorkers) prepares x at preparedPtr(i). */
+  /** Worker i (1 … nThreads − 1) prepares x at preparedPtr(i) in the model's memory. */
   readonly preparedPtr?: (workerIndex: number) => number;
+  /** Polls before a waiting thread sleeps (the workers take the largest of the attached models'). */
   readonly spinIterations?: number;
+  /** Called just before the workers (re)start with this model (the old ones have stopped) and once they are ready. */
+  readonly onWorkers?: (phase: 'starting' | 'ready') => void;
+}
+
+interface AttachedModel {
+  readonly id: number;
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly nThreads: number;
+  readonly preparedPtr: ((workerIndex: number) => number) | undefined;
+  readonly spin: number;
+}
+
+/** A started worker and what the pool waits for from it. */
+interface PoolWorker {
+  readonly worker: KernelWorker;
+  /** Resolves once the worker has said 'stopped' (or failed). */
+  readonly stopped: Promise<void>;
 }
 
 export class KernelPool {
-  private disposed = false;
+  private static readonly pools = new Map<KernelWorkerFactory, KernelPool>();
+
+  /** The pool of `factory`'s workers (made on first use; without models it holds no thread). */
+  static of(factory: KernelWorkerFactory): KernelPool {
+    let pool = KernelPool.pools.get(factory);
+    if (!pool) {
+      pool = new KernelPool(factory);
+      KernelPool.pools.set(factory, pool);
+    }
+    return pool;
+  }
+
+  /** The control block; its ARGS words are every attached model's argument words (ops run one at a time). */
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL.WORDS));
+  /** The argument words of the next op: the callers' OpRunners write them, the workers' read them. */
+  readonly args = this.ctl.subarray(CONTROL.ARGS, CONTROL.ARGS + MAX_OP_ARGS);
+  private readonly models = new Map<number, AttachedModel>();
+  private workers: PoolWorker[] = [];
+  private nextModelId = 1;
+  /** Attaches and detaches run one after the other: each restarts the workers. */
+  private admin: Promise<unknown> = Promise.resolve();
   /** Atomics.wait throws on a browser's main thread: then the caller only spins. */
   private canBlock = true;
 
-  private constructor(
-    private readonly ctl: Int32Array,
-    private readonly workers: readonly KernelWorker[],
-    private readonly runner: OpRunner,
-    private readonly spin: number,
-  ) {}
+  private constructor(private readonly factory: KernelWorkerFactory) {}
 
-  /** The control block's argument words, as a view on shared memory. */
-  static argsView(memory: WasmMemory, controlPtr: number): Int32Array {
-    return new Int32Array(memory.buffer, controlPtr + 4 * CONTROL.ARGS, MAX_OP_ARGS);
+  /** Worker threads running now (0 without attached models). */
+  get nWorkers(): number {
+    return this.workers.length;
   }
 
-  /** Starts `nWorkers` workers and resolves once every one has instantiated the kernels. */
-  static async create(opts: KernelPoolOptions): Promise<KernelPool> {
-    const ctl = new Int32Array(opts.memory.buffer, opts.controlPtr, CONTROL.WORDS);
-    ctl.fill(0);
-    const spin = opts.spinIterations ?? DEFAULT_SPIN_ITERATIONS;
-    const workers: KernelWorker[] = [];
-    try {
-      await Promise.all(
-        Array.from({ length: opts.nWorkers }, (_, i) => {
-          const w = opts.factory(i + 1);
-          workers.push(w);
-          return new Promise<void>((resolve, reject) => {
-            w.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new KernelWorkerError(`kernel worker ${i + 1} failed to start: ${m.message}`))));
-            w.onError((e) => reject(new KernelWorkerError(`kernel worker ${i + 1} failed: ${(e as Error)?.message ?? String(e)}`)));
-            w.postMessage({ module: opts.module, memory: opts.memory, controlPtr: opts.controlPtr, workerIndex: i + 1, preparedPtr: opts.preparedPtr?.(i + 1) ?? 0, spinIterations: spin });
-          });
-        }),
-      );
-    } catch (e) {
-      for (const w of workers) w.terminate();
-      throw e;
-    }
-    for (const w of workers) w.unref?.();
-    return new KernelPool(ctl, workers, opts.runner, spin);
-  }
-
-  /** Threads working on an op: the workers and the caller. */
-  get nThreads(): number {
-    return this.workers.length + 1;
+  /** Models attached now. */
+  get nModels(): number {
+    return this.models.size;
   }
 
   /**
-   * Runs `op` (its argument words already written) over [0, total) in chunks of `chunk`, on every thread
-   * that is awake; returns when every chunk is done (the barrier).
+   * Attaches a model: the workers restart with it (and as many workers as the largest thread count asked, less
+   * the caller), and resolve once every one has instantiated the kernels on its memory.
    */
-  run(op: number, total: number, chunk: number): void {
-    if (this.disposed) throw new KernelWorkerError('the kernel pool was disposed', { hint: 'load the model again' });
+  attach(opts: KernelPoolAttachOptions): Promise<KernelPoolLease> {
+    if (!Number.isInteger(opts.nThreads) || opts.nThreads < 2 || opts.nThreads > MAX_POOL_THREADS) {
+      return Promise.reject(new UsageError(`a kernel pool runs 2 to ${MAX_POOL_THREADS} threads per model, got ${opts.nThreads}`, { hint: `use --threads ${MAX_POOL_THREADS} or fewer` }));
+    }
+    if (opts.runner.args.buffer !== this.args.buffer || opts.runner.args.byteOffset !== this.args.byteOffset) {
+      return Promise.reject(new Error('the runner of a pooled model must write the pool\'s argument words (KernelPool.args)'));
+    }
+    const model: AttachedModel = {
+      id: this.nextModelId++,
+      module: opts.module,
+      memory: opts.memory,
+      nThreads: opts.nThreads,
+      preparedPtr: opts.preparedPtr,
+      spin: opts.spinIterations ?? DEFAULT_SPIN_ITERATIONS,
+    };
+    return this.serially(async () => {
+      this.models.set(model.id, model);
+      try {
+        await this.restart(opts.onWorkers);
+      } catch (e) {
+        this.models.delete(model.id);
+        // the models attached before go on with workers of their own (or, if even that fails, on their caller)
+        await this.restart().catch(() => undefined);
+        throw e;
+      }
+      return new KernelPoolLease(this, model.id, model.nThreads, opts.runner, model.spin);
+    });
+  }
+
+  /** Detaches a model: the workers restart without it (none are left after the last), freeing its memory. */
+  detach(modelId: number): Promise<void> {
+    return this.serially(async () => {
+      if (!this.models.delete(modelId)) return;
+      await this.restart().catch(() => undefined);
+    });
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.admin.then(task, task);
+    this.admin = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops the running workers (they end by themselves), then starts the ones the attached models need. */
+  private async restart(onWorkers?: (phase: 'starting' | 'ready') => void): Promise<void> {
+    await this.stopWorkers();
+    const models = [...this.models.values()];
+    const nWorkers = Math.max(0, ...models.map((m) => m.nThreads - 1));
+    if (nWorkers === 0) return;
+    const epoch = Atomics.load(this.ctl, CONTROL.EPOCH);
+    const spin = Math.max(...models.map((m) => m.spin));
+    onWorkers?.('starting');
+    const started: PoolWorker[] = [];
+    try {
+      await Promise.all(
+        Array.from({ length: nWorkers }, (_, k) => {
+          const index = k + 1;
+          const w = this.factory(index);
+          let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+          let stoppedResolve!: () => void;
+          const stopped = new Promise<void>((resolve) => (stoppedResolve = resolve));
+          started.push({ worker: w, stopped });
+          const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+          w.onMessage((m) => {
+            if (m.type === 'ready') settle?.resolve();
+            else if (m.type === 'stopped') stoppedResolve();
+            else {
+              settle?.reject(new KernelWorkerError(`kernel worker ${index} failed to start: ${m.message}`));
+              stoppedResolve(); // it returns right after
+            }
+          });
+          w.onError((e) => {
+            settle?.reject(new KernelWorkerError(`kernel worker ${index} failed: ${(e as Error)?.message ?? String(e)}`));
+            stoppedResolve(); // a dead worker takes no chunk
+          });
+          w.postMessage({
+            control: this.ctl.buffer as SharedArrayBuffer,
+            epoch,
+            workerIndex: index,
+            models: models.filter((m) => m.nThreads > index).map((m) => ({ id: m.id, module: m.module, memory: m.memory, preparedPtr: m.preparedPtr?.(index) ?? 0 })),
+            spinIterations: spin,
+          });
+          return ready;
+        }),
+      );
+    } catch (e) {
+      this.workers = started;
+      await this.stopWorkers();
+      throw e;
+    }
+    for (const w of started) w.worker.unref?.();
+    this.workers = started;
+    onWorkers?.('ready');
+  }
+
+  /** Moves EPOCH on, wakes every worker, waits until each has said 'stopped', and ends them. */
+  private async stopWorkers(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    if (workers.length === 0) return;
+    for (const w of workers) w.worker.ref?.();
+    Atomics.add(this.ctl, CONTROL.EPOCH, 1);
+    Atomics.add(this.ctl, CONTROL.SEQ, 1);
+    Atomics.notify(this.ctl, CONTROL.SEQ);
+    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+
+  /**
+   * Runs `op` (its argument words already written) of model `modelId` over [0, total) in chunks of `chunk`,
+   * on its threads that are awake; returns when every chunk is done (the barrier).
+   */
+  run(modelId: number, nThreads: number, runner: OpRunner, spin: number, op: number, total: number, chunk: number): void {
     // Checked here, before any thread sees it, so the caller always gets this message (not a worker's stderr).
     if (!KNOWN_OPS.has(op)) throw new KernelWorkerError(`unknown kernel op ${op}`);
     const ctl = this.ctl;
@@ -200,26 +341,28 @@ export class KernelPool {
     ctl[CONTROL.TOTAL] = total;
     ctl[CONTROL.CHUNK] = chunk;
     ctl[CONTROL.N_CHUNKS] = nChunks;
+    ctl[CONTROL.MODEL] = modelId;
+    ctl[CONTROL.THREADS] = nThreads;
     Atomics.store(ctl, CONTROL.ERROR, 0);
     Atomics.store(ctl, CONTROL.DONE, 0);
     const gen = ((Atomics.load(ctl, CONTROL.SEQ) + 1) | 0) & GEN_MASK;
     Atomics.store(ctl, CONTROL.NEXT, (gen << 16) | nChunks);
     Atomics.add(ctl, CONTROL.SEQ, 1);
     Atomics.notify(ctl, CONTROL.SEQ);
-    const error = claimChunks(ctl, this.runner, gen);
-    this.waitForChunks(nChunks);
+    const error = claimChunks(ctl, runner, gen);
+    this.waitForChunks(nChunks, spin);
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, CONTROL.ERROR) !== 0) throw new KernelWorkerError(`a kernel worker failed on op ${op} (its error is printed on stderr)`);
   }
 
   /** The barrier: spin, then sleep until every chunk is done. */
-  private waitForChunks(nChunks: number): void {
+  private waitForChunks(nChunks: number, spin: number): void {
     const ctl = this.ctl;
     let spins = 0;
     for (;;) {
       const done = Atomics.load(ctl, CONTROL.DONE);
       if (done === nChunks) return;
-      if (++spins < this.spin || !this.canBlock) continue;
+      if (++spins < spin || !this.canBlock) continue;
       try {
         Atomics.wait(ctl, CONTROL.DONE, done);
       } catch {
@@ -227,35 +370,58 @@ export class KernelPool {
       }
     }
   }
+}
 
-  /** Tells the workers to return and terminates them. The pool cannot run ops afterwards. */
+/** A model's place in the pool: runs its ops on its threads until disposed. */
+export class KernelPoolLease {
+  private disposed = false;
+
+  constructor(
+    private readonly pool: KernelPool,
+    /** The model's id in the pool. */
+    readonly modelId: number,
+    /** Threads working on each op: the caller and nThreads − 1 workers. */
+    readonly nThreads: number,
+    private readonly runner: OpRunner,
+    private readonly spin: number,
+  ) {}
+
+  /**
+   * Runs `op` (its argument words already written) over [0, total) in chunks of `chunk`, on every thread of
+   * the model that is awake; returns when every chunk is done (the barrier).
+   */
+  run(op: number, total: number, chunk: number): void {
+    if (this.disposed) throw new KernelWorkerError('the model was disposed: its kernel threads are gone', { hint: 'load the model again' });
+    this.pool.run(this.modelId, this.nThreads, this.runner, this.spin, op, total, chunk);
+  }
+
+  /** Detaches the model (its threads no longer compute for it). Idempotent. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const ctl = this.ctl;
-    ctl[CONTROL.OP] = OP_STOP;
-    Atomics.add(ctl, CONTROL.SEQ, 1);
-    Atomics.notify(ctl, CONTROL.SEQ);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool.detach(this.modelId);
   }
 }
 
 /**
- * A worker's side: instantiate the kernels on the shared memory, say 'ready', then serve ops until the stop
- * signal. The loop blocks the worker's thread (it waits in Atomics.wait, not in the event loop).
+ * A worker's side: instantiate the kernels on each model's memory, say 'ready', then serve ops until EPOCH
+ * moves past its own; say 'stopped' and return. The loop blocks the worker's thread (it waits in
+ * Atomics.wait, not in the event loop).
  */
 export async function runKernelWorker(init: KernelWorkerInit, post: (message: KernelWorkerMessage) => void): Promise<void> {
-  let runner: OpRunner;
+  const runners = new Map<number, OpRunner>();
+  const ctl = new Int32Array(init.control);
+  const args = ctl.subarray(CONTROL.ARGS, CONTROL.ARGS + MAX_OP_ARGS);
   try {
-    runner = new OpRunner(await instantiateKernels(init.module, init.memory), KernelPool.argsView(init.memory, init.controlPtr), init.preparedPtr, init.memory);
+    for (const m of init.models) runners.set(m.id, new OpRunner(await instantiateKernels(m.module, m.memory), args, m.preparedPtr, m.memory));
   } catch (e) {
     post({ type: 'error', message: (e as Error)?.message ?? String(e) });
     return;
   }
-  const ctl = new Int32Array(init.memory.buffer, init.controlPtr, CONTROL.WORDS);
+  // SEQ before EPOCH: a stop that comes now either moved EPOCH already or will move SEQ past `seen`
   let seen = Atomics.load(ctl, CONTROL.SEQ);
-  post({ type: 'ready' });
-  for (;;) {
+  if (Atomics.load(ctl, CONTROL.EPOCH) === init.epoch) post({ type: 'ready' });
+  while (Atomics.load(ctl, CONTROL.EPOCH) === init.epoch) {
     let spins = 0;
     while (Atomics.load(ctl, CONTROL.SEQ) === seen) {
       if (++spins >= init.spinIterations) {
@@ -264,10 +430,14 @@ export async function runKernelWorker(init: KernelWorkerInit, post: (message: Ke
       }
     }
     seen = Atomics.load(ctl, CONTROL.SEQ);
-    if (ctl[CONTROL.OP] === OP_STOP) return;
+    if (Atomics.load(ctl, CONTROL.EPOCH) !== init.epoch) break;
+    if (init.workerIndex >= ctl[CONTROL.THREADS]) continue;
+    const runner = runners.get(ctl[CONTROL.MODEL]);
+    if (runner === undefined) continue;
     const error = claimChunks(ctl, runner, seen & GEN_MASK);
     if (error !== undefined) {
       console.error(`kernel worker ${init.workerIndex}: ${(error as Error)?.stack ?? String(error)}`);
     }
   }
+  post({ type: 'stopped' });
 }

@@ -7,7 +7,8 @@
  * block read once per chunk), and the conv1d and the scan then walk the chunk's tokens in order per channel
  * range. Every (row, token) is computed with the bits of the step path, so prefill = steps, bit for bit.
  *
- * Ops run on the calling thread, or on it and a pool of workers sharing the memory (kernel-pool.ts), split into
+ * Ops run on the calling thread, or on it and the process's pool of workers (kernel-pool.ts: shared by every
+ * model, each worker running the kernels on this model's memory too), split into
  * row / channel / token chunks — never along a reduction — so every thread count gives the same bits.
  * `step` allocates nothing: the state is stepped in place when it lives in wasm memory (`createState`), else
  * copied in and out (2·nLayer·dInner·(dConv−1+dState) floats); logits are copied to the caller's array.
@@ -20,7 +21,7 @@ import type { MambaConfig } from '../model/mamba-config.js';
 import type { ModelFile } from '../model/model-file.js';
 import { instantiateKernels, loadKernelModule, Q8_0_ACTIVATION_BYTES, Q8_K_ACTIVATION_BYTES, type GetRowsKernel, type MambaKernels } from './kernel-module.js';
 import { MAX_OP_ARGS, OP, OP_SERIAL_WORD, OpRunner, QUANTIZE_FORMAT, WEIGHT_TYPE_IDS } from './kernel-ops.js';
-import { CONTROL_BYTES, KernelPool, type KernelWorkerFactory } from './kernel-pool.js';
+import { KernelPool, type KernelPoolLease, type KernelWorkerFactory } from './kernel-pool.js';
 import { FAMILY, OpProfile, type OpProfileEntry } from './op-profile.js';
 import { KERNEL_RESERVED_BYTES, WASM_MAX_PAGES, WASM_PAGE_BYTES, WasmArena } from './wasm-arena.js';
 import { WASM_FEATURES } from './wasm-features.js';
@@ -67,8 +68,9 @@ export interface WasmBackendOptions {
    */
   interleaveRows?: boolean;
   /**
-   * Called just before the worker threads are started and once they are ready (before any weight is read):
-   * a host can measure what the threads themselves cost (Node: `mamba-ts bench` reads its RSS there).
+   * Called just before the pool's worker threads (re)start with this model and once they are ready (before any
+   * weight is read): a host can measure what the threads themselves cost (Node: `mamba-ts bench` reads its
+   * RSS there). The pool stops its old workers first (kernel-pool.ts).
    */
   onWorkers?: (phase: 'starting' | 'ready') => void;
 }
@@ -141,7 +143,6 @@ interface Scratch {
   /** A batched step's state tables, (2, maxBatch) i32: each sequence's conv state, then its ssm state, of the layer being run. */
   readonly stateTables: number;
   readonly state: number; //  working copy of a state that lives in JS memory
-  readonly control: number; // the worker pool's control block (0 with one thread)
   /** Each thread's own area for prepared x (nThreads × threadScratchBytes; OpRunner). */
   readonly threadScratch: number;
   readonly threadScratchBytes: number;
@@ -192,7 +193,7 @@ export class WasmBackend implements ForwardBackend {
     private readonly residentPtrs: readonly number[],
     readonly memoryReport: WasmMemoryReport,
     private readonly runner: OpRunner,
-    private readonly pool: KernelPool | undefined,
+    private readonly pool: KernelPoolLease | undefined,
   ) {
     const bind = (m: WasmMatrix): BoundMatrix => {
       const row = WEIGHT_KERNELS[m.type];
@@ -272,7 +273,6 @@ export class WasmBackend implements ForwardBackend {
       maxBatch,
       stateTables: arena.alloc('scratch.stateTables', 4 * 2 * maxBatch),
       state: f32('state.working', stateFloats),
-      control: nThreads > 1 ? arena.alloc('scratch.control', CONTROL_BYTES) : 0,
       threadScratch: arena.alloc('scratch.threads', nThreads * threadScratchBytes),
       threadScratchBytes,
     };
@@ -285,17 +285,14 @@ export class WasmBackend implements ForwardBackend {
     if (kernels.heap_base() > KERNEL_RESERVED_BYTES) throw new Error(`kernel module static data (${kernels.heap_base()} bytes) exceeds the reserved page`);
     const report: WasmMemoryReport = { regions: { reserved: KERNEL_RESERVED_BYTES, ...arena.summary() }, totalBytes: memory.buffer.byteLength, shared };
     const scratchOf = (thread: number) => (threadScratchBytes === 0 ? 0 : s.threadScratch + thread * threadScratchBytes);
-    const runner = new OpRunner(kernels, nThreads === 1 ? new Int32Array(MAX_OP_ARGS) : KernelPool.argsView(memory, s.control), scratchOf(0), memory);
-    // The workers start before the weights are read: a worker's start-up garbage (~7 MiB, freed soon after)
-    // then comes and goes while the process is small, instead of adding to its peak RSS on top of the weights.
-    let pool: KernelPool | undefined;
-    if (nThreads > 1) {
-      opts.onWorkers?.('starting');
-      pool = await KernelPool.create({
-        module, memory, controlPtr: s.control, nWorkers: nThreads - 1, factory: opts.workerFactory!, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations,
-      });
-      opts.onWorkers?.('ready');
-    }
+    const processPool = nThreads > 1 ? KernelPool.of(opts.workerFactory!) : undefined;
+    const runner = new OpRunner(kernels, processPool?.args ?? new Int32Array(MAX_OP_ARGS), scratchOf(0), memory);
+    // The workers start (or restart with this model) before the weights are read: a worker's start-up garbage
+    // (~7 MiB, freed soon after) then comes and goes while the process is small, instead of adding to its peak
+    // RSS on top of the weights.
+    const pool = await processPool?.attach({
+      module, memory, nThreads, runner, preparedPtr: scratchOf, spinIterations: opts.spinIterations, onWorkers: opts.onWorkers,
+    });
     // the load-time forms; interleave_rows moves a group of rows through the xz scratch (not in use yet)
     const xzBytes = 4 * nChunk * 2 * c.dInner;
     const relayout = (m: WasmMatrix): WasmWeightType => {
@@ -338,7 +335,7 @@ export class WasmBackend implements ForwardBackend {
     return this.s.nChunk;
   }
 
-  /** Stops the worker threads (the backend cannot compute afterwards when it had any). */
+  /** Detaches the model from the worker threads (the backend cannot compute afterwards when it had any). */
   async dispose(): Promise<void> {
     await this.pool?.dispose();
   }

@@ -15,7 +15,7 @@ import { loadModel } from '../../src/node/load-model.js';
 import { openModel } from '../../src/node/open-model.js';
 import { nodeKernelWorkerFactory } from '../../src/node/worker-pool.js';
 import { OP, OpRunner } from '../../src/wasm/kernel-ops.js';
-import { KernelPool, KernelWorkerError } from '../../src/wasm/kernel-pool.js';
+import { KernelPool, KernelWorkerError, type KernelPoolLease } from '../../src/wasm/kernel-pool.js';
 import { defaultThreadsFor, maxThreadsFor, WasmBackend, type WasmBackendOptions } from '../../src/wasm/wasm-backend.js';
 import { fixture, REPO_ROOT } from '../helpers/paths.js';
 import { MIXED_TYPES, retypedModel, type TypeChoice } from './quantized-model.js';
@@ -180,6 +180,93 @@ describe('GEMM prefill', () => {
   });
 });
 
+describe('one kernel pool per process', () => {
+  const pool = KernelPool.of(nodeKernelWorkerFactory);
+
+  test('two models at once (3 and 2 threads) share 2 workers; each keeps its bits; detaching frees the threads', async () => {
+    const fa = await openModel(TINY);
+    const fb = await retypedModel(await openModel(TINY), 'Q8_0', 'tiny-Q8_0.gguf');
+    const wantA = run(await WasmBackend.create(fa, {}), 'step');
+    const wantB = run(await WasmBackend.create(fb, {}), 'step');
+    assert.equal(pool.nModels, 0);
+    const a = await WasmBackend.create(fa, { threads: 3, workerFactory: nodeKernelWorkerFactory });
+    const b = await WasmBackend.create(fb, { threads: 2, workerFactory: nodeKernelWorkerFactory });
+    assert.deepEqual([pool.nModels, pool.nWorkers, a.nThreads, b.nThreads], [2, 2, 3, 2]);
+    // their ops interleave on the same workers
+    assert.ok(run(a, 'prefill').equals(wantA));
+    assert.ok(run(b, 'prefill').equals(wantB));
+    assert.ok(run(a, 'step').equals(wantA));
+    await a.dispose();
+    assert.deepEqual([pool.nModels, pool.nWorkers], [1, 1], 'the 3-thread model gone, the pool shrinks to what the other needs');
+    assert.ok(run(b, 'prefill').equals(wantB));
+    assert.throws(() => run(a, 'step'), KernelWorkerError);
+    await b.dispose();
+    assert.deepEqual([pool.nModels, pool.nWorkers], [0, 0], 'no model, no thread');
+    await fa.close();
+    await fb.close();
+  });
+
+  test('a model computes while another attaches and detaches (its ops run between the restarts): same bits', async () => {
+    const f = await openModel(TINY);
+    const want = run(await WasmBackend.create(f, {}), 'step');
+    const a = await WasmBackend.create(f, { threads: 2, workerFactory: nodeKernelWorkerFactory });
+    let attaching = true;
+    const other = (async () => {
+      for (let i = 0; i < 3; i++) {
+        const b = await WasmBackend.create(f, { threads: 2 + (i % 3), workerFactory: nodeKernelWorkerFactory });
+        await b.dispose();
+      }
+      attaching = false;
+    })();
+    let rounds = 0;
+    while (attaching || rounds < 2) {
+      assert.ok(run(a, rounds % 2 ? 'step' : 'prefill').equals(want), `round ${rounds}`);
+      rounds++;
+      await new Promise((r) => setImmediate(r));
+    }
+    await other;
+    assert.deepEqual([pool.nModels, pool.nWorkers], [1, 1]);
+    await a.dispose();
+    await f.close();
+  });
+
+  test('models attached concurrently are attached one after the other; all compute', async () => {
+    const f = await openModel(TINY);
+    const want = run(await WasmBackend.create(f, {}), 'step');
+    const models = await Promise.all([2, 4, 3].map((threads) => WasmBackend.create(f, { threads, workerFactory: nodeKernelWorkerFactory })));
+    assert.deepEqual([pool.nModels, pool.nWorkers], [3, 3]);
+    for (const m of models) assert.ok(run(m, 'prefill').equals(want), `${m.nThreads} threads`);
+    await Promise.all(models.map((m) => m.dispose()));
+    assert.deepEqual([pool.nModels, pool.nWorkers], [0, 0]);
+    await f.close();
+  });
+
+  test('a worker that fails to start: a typed error, and the models attached before keep computing', async () => {
+    const f = await openModel(TINY);
+    const want = run(await WasmBackend.create(f, {}), 'step');
+    const a = await WasmBackend.create(f, { threads: 2, workerFactory: nodeKernelWorkerFactory });
+    // a kernel module that instantiates on the main thread but not in a worker: bytes the worker never gets
+    const failing: typeof nodeKernelWorkerFactory = (i) => {
+      const w = nodeKernelWorkerFactory(i);
+      return { ...w, postMessage: (m) => w.postMessage({ ...m, models: m.models.map((x) => ({ ...x, module: undefined as never })) }) };
+    };
+    await assert.rejects(WasmBackend.create(f, { threads: 2, workerFactory: failing }), (e: unknown) => e instanceof KernelWorkerError && /failed to start/.test(e.message));
+    assert.equal(KernelPool.of(failing).nWorkers, 0);
+    assert.ok(run(a, 'prefill').equals(want));
+    await a.dispose();
+    await f.close();
+  });
+
+  test('more threads than a pool runs: a typed error', async () => {
+    const f = await openModel(TINY);
+    const one = await WasmBackend.create(f, {});
+    const runner = (one as unknown as { runner: OpRunner }).runner;
+    await assert.rejects(pool.attach({ module: undefined as never, memory: one.memory, nThreads: 1000, runner }), UsageError);
+    await assert.rejects(pool.attach({ module: undefined as never, memory: one.memory, nThreads: 2, runner }), /pool's argument words/);
+    await f.close();
+  });
+});
+
 describe('pool lifecycle', () => {
   test('thread counts: capped by the model width; the default follows the cores', async () => {
     const f = await openModel(TINY);
@@ -214,7 +301,7 @@ describe('pool lifecycle', () => {
   test('a failing op surfaces as an error on the caller; the pool keeps working; dispose stops it', async () => {
     const b = await backend(() => openModel(TINY), { threads: 3 });
     const want = run(b, 'step');
-    const internals = b as unknown as { pool: KernelPool; runner: OpRunner };
+    const internals = b as unknown as { pool: KernelPoolLease; runner: OpRunner };
     assert.throws(() => internals.pool.run(99, 100, 1), /unknown kernel op 99/);
     assert.ok(run(b, 'step').equals(want), 'the pool still computes after a failed op');
     await b.dispose();
@@ -225,7 +312,7 @@ describe('pool lifecycle', () => {
   test('the 15-bit dispatch generation wraps around (40000 ops) and the pool still gives the same bits', async () => {
     const b = await backend(() => openModel(TINY), { threads: 2 });
     const want = run(b, 'step');
-    const internals = b as unknown as { pool: KernelPool; runner: OpRunner; s: { normed: number; hidden: number }; layers: { attnNorm: number }[] };
+    const internals = b as unknown as { pool: KernelPoolLease; runner: OpRunner; s: { normed: number; hidden: number }; layers: { attnNorm: number }[] };
     const a = internals.runner.args;
     const aF32 = new Float32Array(a.buffer, a.byteOffset, a.length);
     for (let i = 0; i < 40000; i++) {
