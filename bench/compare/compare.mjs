@@ -20,7 +20,7 @@
  * first to the last.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ const { values: opts } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
     'from-json': { type: 'string' },
+    // bigger shapes made by tools/bench/scale-model.mjs, named PRESET-TYPE.gguf: memory only
+    'scale-models': { type: 'string', default: '/tmp/mamba-scaled' },
   },
 });
 const nPrompt = Number(opts.prompt);
@@ -123,6 +125,13 @@ function mambaRun(file, threads) {
   return { pp: j.prompt_tokens_per_s, tg: j.decode_tokens_per_s, threads: j.threads, rss: j.peak_rss_bytes, baseRss: j.baseline_rss_bytes ?? 0, workerRss: j.worker_rss_bytes ?? 0, loadMs: j.load_ms };
 }
 
+/** mamba-ts' memory on a big file: a short prompt and a few tokens (the peak comes with the first ones). */
+function mambaMemoryRun(file, threads) {
+  const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', '64', '-n', '16', '-r', '1', '--json'], { encoding: 'utf8' });
+  const j = JSON.parse(out);
+  return { threads: j.threads, pp: j.prompt_tokens_per_s, tg: j.decode_tokens_per_s, rss: j.peak_rss_bytes, baseRss: j.baseline_rss_bytes, workerRss: j.worker_rss_bytes };
+}
+
 /** mamba-ts decoding `batch` sequences together (bench --batch): total tokens/s. */
 function mambaBatchRun(file, threads) {
   const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', '16', '-n', String(BATCH_GEN), '-r', '1', '--batch', String(batch), '--json'], { encoding: 'utf8' });
@@ -174,8 +183,8 @@ async function llamaRun(model, threads) {
  * llama.cpp's peak RSS above its runtime on `file` (llama-memory.mjs: a fresh process, a speed cell's work at
  * 1 thread — its memory does not depend on the thread count: 210.5 / 211.5 MiB for Q4_0 at 1 / 2).
  */
-function llamaMemory(file) {
-  const out = execFileSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'llama-memory.mjs'), file, '1', String(nPrompt), String(nGen)], { encoding: 'utf8' });
+function llamaMemory(file, p = nPrompt, n = nGen) {
+  const out = execFileSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'llama-memory.mjs'), file, '1', String(p), String(n)], { encoding: 'utf8' });
   const j = JSON.parse(out);
   return j.peak_rss_bytes - j.baseline_rss_bytes;
 }
@@ -245,11 +254,20 @@ async function measure() {
     llamaRss[type] = llamaMemory(file);
     console.error(`${type}: llama.cpp peak RSS ${(llamaRss[type] / 2 ** 20).toFixed(1)} MiB above its runtime`);
   }
+  const scaleRows = [];
+  const scaled = existsSync(opts['scale-models']) ? readdirSync(opts['scale-models']).filter((f) => f.endsWith('.gguf')) : [];
+  for (const name of scaled) {
+    const file = join(opts['scale-models'], name);
+    const runs = threadCounts.map((t) => mambaMemoryRun(file, t));
+    const llama = llamaMemory(file, 64, 16);
+    scaleRows.push({ name: name.replace(/\.gguf$/, ''), fileBytes: statSync(file).size, stateBytes: bytesPerToken(file).stateBytes, runs, llamaRss: llama });
+    console.error(`${name}: ${runs.map((r) => `${r.threads}t ${((r.rss - r.baseRss) / 2 ** 20).toFixed(1)} MiB above the runtime`).join(', ')}; llama.cpp ${(llama / 2 ** 20).toFixed(1)} MiB`);
+  }
   const loadAfter = loadavg();
   console.error(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
   return {
     date: started.toISOString().slice(0, 10), cpu: cpus()[0]?.model ?? 'unknown CPU', nCpus: cpus().length, node: process.version,
-    loadBefore, loadAfter, bandwidth, rows, batchRows, profiles, llamaRss, nPrompt, nGen, repeat, models: opts.models,
+    loadBefore, loadAfter, bandwidth, rows, batchRows, profiles, llamaRss, scaleRows, scaleModels: opts['scale-models'], nPrompt, nGen, repeat, models: opts.models,
   };
 }
 
@@ -303,6 +321,29 @@ next tokens into one \`llama_decode\`. The 1-sequence columns are the tables' ab
 ${batchTable}
 
 `;
+const scaleRows = [...(R.scaleRows ?? [])].sort((a, b) => a.fileBytes - b.fileBytes);
+const scaleTable = [
+  `| model | file | state | bar: file + 10 % + state | mamba-ts above the runtime, ${threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''}`).join(' / ')} (of it, the worker threads) | mamba-ts, the whole process (Node included) | bar met | llama.cpp above its runtime |`,
+  '|---|---|---|---|---|---|---|---|',
+  ...scaleRows.map((r) => {
+    const bar = 1.1 * r.fileBytes + r.stateBytes;
+    const above = r.runs.map((x) => x.rss - x.baseRss);
+    const whole = Math.max(...r.runs.map((x) => x.rss));
+    const verdict = Math.max(...above) <= bar ? (whole <= bar ? 'yes, even for the whole process' : 'yes') : 'no';
+    return `| ${r.name} | ${mib(r.fileBytes)} | ${mib(r.stateBytes)} | ${mib(bar)} | ${r.runs.map((x, i) => `${mib(above[i])}${x.workerRss ? ` (${mib(x.workerRss)})` : ''}`).join(' / ')} | ${mib(whole)} | ${verdict} | ${r.llamaRss ? mib(r.llamaRss) : '—'} |`;
+  }),
+].join('\n');
+const scaleSection = `## Memory at the sizes of the published models
+
+On the 130m files the costs that do not grow with the model (see "Reading the numbers") decide the bar. Bigger
+shapes — state-spaces' mamba-370m … 2.8b, d_inner = 2·d_model —
+made from the 130m file by \`tools/bench/scale-model.mjs\` (each tensor the 130m one of the same role, tiled: the
+values keep their scales, the text means nothing; in \`${R.scaleModels ?? opts['scale-models']}\`), \`mamba-ts bench -p 64 -n 16\`,
+peak RSS above the runtime as above, worker threads included:
+
+${scaleRows.length ? scaleTable : `(none measured: make them with \`node tools/bench/scale-model.mjs /tmp/mamba-130m-random/gguf/f32.gguf ${opts['scale-models']}/2.8b-q4_0.gguf --preset 2.8b --type q4_0\`)`}
+
+`;
 const FAMILIES = ['ssm_in', 'ssm_out', 'lm_head', 'scan', 'dt_proj', 'conv1d', 'ssm_x', 'quantize', 'rms_norm', 'state_copy', 'get_rows'];
 const profTypes = Object.keys(R.profiles);
 const profile = [
@@ -338,7 +379,7 @@ prebuilt CPU build, AVX2) on the same GGUF files of a 130m-shaped model. **Gener
 ## Results (tokens/s; ratio = mamba-ts / llama.cpp)
 
 Each engine at its best thread count (the issue's bar: ratio ≥ 1), and mamba-ts' memory: peak RSS minus the
-RSS of the process before the model was opened (Node and mamba.ts' code, ~50 MiB), at 1 and 2 threads, and the
+RSS of the process before the model was opened (Node and mamba.ts' code, ~55 MiB), at 1 and 2 threads, and the
 larger of the two without the RSS the worker thread added when it started (\`worker_rss_bytes\`, measured in
 each run before any weight is read: a Node worker is a V8 isolate and a Node environment, ~8.6 MiB), against
 file size + 10 % + one recurrent state; and, for scale, llama.cpp's peak RSS above its own runtime (the RSS once
@@ -352,7 +393,7 @@ which a machine drifting during the cell disturbs less):
 
 ${table}
 
-${batchSection}## Where mamba-ts spends a token (ms per token, 1 thread, \`mamba-ts bench --profile-ops\`)
+${batchSection}${scaleSection}## Where mamba-ts spends a token (ms per token, 1 thread, \`mamba-ts bench --profile-ops\`)
 
 Profiling times each kernel family with \`performance.now()\` and runs the fused ops (in_proj + conv1d,
 dt_proj + scan) apart, so the totals are a little above an unprofiled token.
@@ -398,28 +439,34 @@ ${profile}
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.
 - **Memory**: the weights are read from the file straight into WASM memory (no JS-heap copy; before, F32 peaked
-  at 617 MiB). Above the Node runtime (~50 MiB before anything is loaded), a model costs its WASM memory (the
-  weights, ~1.9 MiB of prompt-chunk activations — normed/out and dt/y share memory — and the state) plus a
-  part that does not grow with the model,
-  ~10 MiB at one thread for the 130m shape (measured by mapping, /proc/self/smaps, Q4_0):
+  at 617 MiB). Above the runtime — Node and mamba.ts' code, the JS and the WASM kernels, which \`bench\` compiles
+  before its baseline: compiled once per process (~0.5–1.5 MiB) and shared by every model — a model costs its
+  WASM memory (the weights, ~1.9 MiB of prompt-chunk activations — normed/out and dt/y share memory — and the
+  state) plus a part that does not grow with the model, ~8–10 MiB at one thread for the 130m shape (measured
+  by mapping, /proc/self/smaps, Q4_0):
   - opening the file, ~1.5 MiB once it is closed: the 1.7 MiB header (its tokenizer arrays, read into a 2 MiB
     buffer) is given back when the file is closed after loading (a resizable buffer shrunk to 0); V8's heap
-    keeps ~1 MiB. The header's 100k string lengths used to box two doubles each until V8 optimized the loop,
-    which grew the young generation: opening took 5.2 MiB before that fix, 3.2 after, and 2 MiB stayed;
-  - V8's young generation growing during the load (~1 MiB), its compiler threads' malloc arenas (~1–2 MiB,
-    growing as TurboFan optimizes the kernels) and the Node binary's code pages first touched (~1 MiB);
+    keeps ~1 MiB;
+  - V8's young generation growing during the load (~1 MiB), the code TurboFan makes of the hot JS and of the
+    kernels (~0.5 MiB), a ~1.5–2 MiB moment while it compiles the forward pass's dispatch (a compile zone,
+    freed after: measured with \`--trace-opt\` at the step it happens in; splitting the function moved it,
+    not shrank it), and the Node binary's code pages first touched (~1 MiB);
   - **~8.6 MiB per worker thread**: a Node worker is a whole V8 isolate and Node environment (an idle worker
-    blocked in \`Atomics.wait\` holds ~30 V8 heap pages; \`resourceLimits\` save ~1 MiB, a CommonJS entry or a
-    forced GC nothing). \`bench\` measures it in each run (\`worker_rss_bytes\`).
+    blocked in \`Atomics.wait\` holds ~30 V8 heap pages: ~6.3 MiB of heap at the least even with
+    \`resourceLimits\` at their floor). \`bench\` measures it in each run (\`worker_rss_bytes\`). It is a cost of
+    the process, not of each model: the process has one kernel pool, which every model shares
+    (docs/kernels.md), so a second model (a draft and a target, two models in a server) adds no worker.
 
-  The bar (file + 10 % + state) leaves 10 % of the file for all of that: the F32 and F16 files meet it, the
-  Q8_0 and Q4_0 files at one thread (Q4_0 at the edge: within the ~2 MiB V8 varies from run to run), and the
-  Q4_0 file's 7.6 MiB of slack cannot hold even one worker. For scale, llama.cpp through node-llama-cpp, doing
-  the same work, holds far more above its own runtime (last column: ~2.8× the Q4_0 file, 1.1× the F32 one — its
-  mapped file plus compute and output buffers that do not depend on the weight type). Measured
-  and not adopted: prompt chunks of 32 tokens instead of 64 save 1.2 MiB but cost 5–7 % of prefill at 2
-  threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~6–7 MiB and ~90–140 ms for the 50k-token
-  vocabulary (it is resolved on the file's UTF-8, with no JS string per token: docs/tokenizer.md).
+  The bar (file + 10 % + state) leaves 10 % of the file for all of that. At the sizes of the published models
+  that is plenty: from 370m up every file tested meets it with its worker threads, and at 2.8b even the
+  whole process, Node included (section above). On the 130m files, the F32 and F16 ones meet it; the Q8_0 and
+  Q4_0 ones do at one thread (Q4_0 at the edge: within the ~1 MiB V8 varies from run to run) and without the
+  worker threads, but their slack (7.6 MiB for Q4_0) cannot hold a Node worker. For scale, llama.cpp through
+  node-llama-cpp, doing the same work, holds far more above its own runtime (last column: ~2.8× the Q4_0
+  file, 1.1× the F32 one — its mapped file plus compute and output buffers that do not depend on the weight
+  type). Measured and not adopted: prompt chunks of 32 tokens instead of 64 save 1.2 MiB but cost 5–7 % of
+  prefill at 2 threads. Building the tokenizer (\`run\`, not \`bench\`) adds ~6–7 MiB and ~90–140 ms for the
+  50k-token vocabulary (it is resolved on the file's UTF-8, with no JS string per token: docs/tokenizer.md).
 
 ## \`mamba-ts bench\`
 
@@ -440,6 +487,11 @@ with \`--profile-ops\`. \`npm run bench\` runs it on \`/tmp/mamba-130m-random/gg
 mkdir -p /tmp/mamba-130m-random/gguf && cd /tmp/mamba-130m-random
 mamba-ts convert hf gguf/f32.gguf --type f32 && mamba-ts convert hf gguf/f16.gguf --type f16
 mamba-ts quantize gguf/f32.gguf gguf/q8_0.gguf --type q8_0 && mamba-ts quantize gguf/f32.gguf gguf/q4_0.gguf --type q4_0
+
+# the bigger shapes of the memory section (tiled from the 130m F32 file; ~6 GB for these six, a few minutes)
+for m in 370m-q4_0 370m-q8_0 790m-q4_0 1.4b-q4_0 2.8b-q4_0 2.8b-q8_0; do
+  node tools/bench/scale-model.mjs /tmp/mamba-130m-random/gguf/f32.gguf /tmp/mamba-scaled/$m.gguf --preset \${m%-*} --type \${m#*-}
+done
 
 # mamba-ts alone
 npm run bench -- /tmp/mamba-130m-random/gguf/q8_0.gguf --threads 2 -p 128 -n 128 --repeat 5 --profile-ops
