@@ -3,6 +3,7 @@
  * util.parseArgs, strict) and the `--help` text both come from it.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestMatch } from '../config/closest-match.js';
 import { UsageError } from '../errors.js';
 
 export interface OptionSpec {
@@ -41,8 +42,22 @@ export function parseCommandArgs<T extends OptionTable>(command: string, argv: s
     return { values: values as ParsedValues<T>, positionals };
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`${command}: ${msg}`, { hint: `run \`mamba-ts ${command} --help\` for usage` });
+    const meant = unknownOption(msg, table);
+    throw new UsageError(`${command}: ${msg}`, { hint: `${meant ? `did you mean \`--${meant}\`? ` : ''}run \`mamba-ts ${command} --help\` for usage` });
   }
+}
+
+/**
+ * The option an unknown `--name` most likely meant: a close spelling (`--topk` → `--top-k`), the one option
+ * it begins (`--profile` → `--profile-ops`), or the longest option it extends (`--temperature` → `--temp`).
+ */
+function unknownOption(message: string, table: OptionTable): string | undefined {
+  const name = /^Unknown option '--([^'=]+)/.exec(message)?.[1];
+  if (name === undefined) return undefined;
+  const names = Object.keys(table).filter((n) => n !== 'help');
+  const begun = names.filter((n) => n.startsWith(name));
+  const extended = names.filter((n) => n.length >= 3 && name.startsWith(n)).sort((a, b) => b.length - a.length);
+  return closestMatch(name, names) ?? (begun.length === 1 ? begun[0] : extended[0]);
 }
 
 export function formatOptions(table: OptionTable): string {

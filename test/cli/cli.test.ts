@@ -128,6 +128,23 @@ test('bad input: typed one-line errors, exit 1, no stack trace', async () => {
   }
 });
 
+test('an unknown option: exit 2, and the option it most likely meant', async () => {
+  for (const [argv, meant] of [
+    [['bench', '--profile'], '--profile-ops'],
+    [['run', TINY_HF, '--topk', '5'], '--top-k'],
+    [['run', TINY_HF, '--temperature', '0.5'], '--temp'],
+    [['inspect', TINY_HF, '--jsn'], '--json'],
+  ] as const) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /Unknown option/);
+    assert.ok(r.stderr.includes(`did you mean \`${meant}\`?`), r.stderr);
+  }
+  const r = await cli('inspect', TINY_HF, '--zzzzzz');
+  assert.equal(r.code, 2);
+  assert.doesNotMatch(r.stderr, /did you mean/);
+});
+
 test('the built binary runs as a process and exits with the right codes', () => {
   const bin = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
   const ok = spawnSync(process.execPath, [bin, 'inspect', TINY_HF], { encoding: 'utf8' });
