@@ -95,7 +95,7 @@ export class MambaModel {
    * Builds a model from an opened model file; reads all weights. The backend is chosen by chooseBackend from
    * `backend` and `threads` (0 or absent: automatic, `autoThreads` capped by the model's width — loadModel
    * passes one per physical core). More than one thread needs a `workerFactory` (mamba-ts/node's loadModel
-   * supplies worker_threads); call `dispose()` when done to stop them.
+   * supplies worker_threads; the models of a process share them); call `dispose()` when done.
    */
   static async fromModelFile(
     file: ModelFile,
@@ -119,7 +119,10 @@ export class MambaModel {
     return this.backend.nThreads ?? 1;
   }
 
-  /** Stops the backend's worker threads, if any; the model cannot compute afterwards. */
+  /**
+   * Detaches the model from the process's worker threads (they stop when no model is left) and lets its memory
+   * go; the model cannot compute afterwards.
+   */
   async dispose(): Promise<void> {
     await this.backend.dispose?.();
   }
