@@ -60,6 +60,11 @@ export const CONTROL = Object.freeze({
   WORDS: 112,
 });
 
+/** The ARGS words of a control block. */
+function argsOf(ctl: Int32Array): Int32Array {
+  return ctl.subarray(CONTROL.ARGS, CONTROL.ARGS + MAX_OP_ARGS);
+}
+
 /** Generations as kept in NEXT's high half; chunks left in its low half. */
 const GEN_MASK = 0x7fff;
 const MAX_CHUNKS = 0xffff;
@@ -194,7 +199,7 @@ export class KernelPool {
   /** The control block; its ARGS words are every attached model's argument words (ops run one at a time). */
   private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL.WORDS));
   /** The argument words of the next op: the callers' OpRunners write them, the workers' read them. */
-  readonly args = this.ctl.subarray(CONTROL.ARGS, CONTROL.ARGS + MAX_OP_ARGS);
+  readonly args = argsOf(this.ctl);
   private readonly models = new Map<number, AttachedModel>();
   private workers: PoolWorker[] = [];
   private nextModelId = 1;
@@ -276,31 +281,14 @@ export class KernelPool {
       await Promise.all(
         Array.from({ length: nWorkers }, (_, k) => {
           const index = k + 1;
-          const w = this.factory(index);
-          let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-          let stoppedResolve!: () => void;
-          const stopped = new Promise<void>((resolve) => (stoppedResolve = resolve));
-          started.push({ worker: w, stopped });
-          const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-          w.onMessage((m) => {
-            if (m.type === 'ready') settle?.resolve();
-            else if (m.type === 'stopped') stoppedResolve();
-            else {
-              settle?.reject(new KernelWorkerError(`kernel worker ${index} failed to start: ${m.message}`));
-              stoppedResolve(); // it returns right after
-            }
-          });
-          w.onError((e) => {
-            settle?.reject(new KernelWorkerError(`kernel worker ${index} failed: ${(e as Error)?.message ?? String(e)}`));
-            stoppedResolve(); // a dead worker takes no chunk
-          });
-          w.postMessage({
+          const { worker, ready } = this.startWorker(index, {
             control: this.ctl.buffer as SharedArrayBuffer,
             epoch,
             workerIndex: index,
             models: models.filter((m) => m.nThreads > index).map((m) => ({ id: m.id, module: m.module, memory: m.memory, preparedPtr: m.preparedPtr?.(index) ?? 0 })),
             spinIterations: spin,
           });
+          started.push(worker);
           return ready;
         }),
       );
@@ -312,6 +300,28 @@ export class KernelPool {
     for (const w of started) w.worker.unref?.();
     this.workers = started;
     onWorkers?.('ready');
+  }
+
+  /** Starts worker `index` on `init`: `ready` resolves on its 'ready'; its `stopped` once it has stopped or failed. */
+  private startWorker(index: number, init: KernelWorkerInit): { worker: PoolWorker; ready: Promise<void> } {
+    const worker = this.factory(index);
+    let onStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+    const ready = new Promise<void>((resolve, reject) => {
+      // a worker that failed returns right after (or is dead): it takes no chunk
+      const fail = (message: string) => {
+        reject(new KernelWorkerError(message));
+        onStopped();
+      };
+      worker.onMessage((m) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'stopped') onStopped();
+        else fail(`kernel worker ${index} failed to start: ${m.message}`);
+      });
+      worker.onError((e) => fail(`kernel worker ${index} failed: ${(e as Error)?.message ?? String(e)}`));
+    });
+    worker.postMessage(init);
+    return { worker: { worker, stopped }, ready };
   }
 
   /** Moves EPOCH on, wakes every worker, waits until each has said 'stopped', and ends them. */
@@ -411,7 +421,7 @@ export class KernelPoolLease {
 export async function runKernelWorker(init: KernelWorkerInit, post: (message: KernelWorkerMessage) => void): Promise<void> {
   const runners = new Map<number, OpRunner>();
   const ctl = new Int32Array(init.control);
-  const args = ctl.subarray(CONTROL.ARGS, CONTROL.ARGS + MAX_OP_ARGS);
+  const args = argsOf(ctl);
   try {
     for (const m of init.models) runners.set(m.id, new OpRunner(await instantiateKernels(m.module, m.memory), args, m.preparedPtr, m.memory));
   } catch (e) {
