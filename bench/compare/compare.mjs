@@ -33,6 +33,8 @@ if (process.env.UV_THREADPOOL_SIZE !== '1') {
 }
 
 const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+// seeded random token ids below a vocabulary size: the ones `mamba-ts bench` feeds
+const { benchPrompt } = await import('../../dist/src/cli/bench-command.js');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -68,15 +70,6 @@ const median = (x) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-
-/** Seeded random token ids (the LCG of `mamba-ts bench`), below the tokenizer's size. */
-function prompt(n, nVocab) {
-  let s = 12345;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % nVocab;
-  });
-}
 
 /**
  * Copy bandwidth as STREAM counts it (bytes read + bytes written per second): 256 MiB TypedArray.set, split
@@ -119,8 +112,8 @@ function bytesPerToken(file) {
   return { bytes: tensorBytes + 2 * stateBytes, tensorBytes, stateBytes };
 }
 
-function mambaRun(file, threads) {
-  const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', String(nPrompt), '-n', String(nGen), '-r', '1', '--json'], { encoding: 'utf8' });
+function mambaRun(file, threads, p = nPrompt, n = nGen) {
+  const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', String(p), '-n', String(n), '-r', '1', '--json'], { encoding: 'utf8' });
   const j = JSON.parse(out);
   return { pp: j.prompt_tokens_per_s, tg: j.decode_tokens_per_s, threads: j.threads, rss: j.peak_rss_bytes, baseRss: j.baseline_rss_bytes ?? 0, workerRss: j.worker_rss_bytes ?? 0, loadMs: j.load_ms };
 }
@@ -137,13 +130,6 @@ function mambaAddedMemory(file, threads) {
   return median(runs);
 }
 
-/** mamba-ts' memory on a big file: a short prompt and a few tokens (the peak comes with the first ones). */
-function mambaMemoryRun(file, threads) {
-  const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', '64', '-n', '16', '-r', '1', '--json'], { encoding: 'utf8' });
-  const j = JSON.parse(out);
-  return { threads: j.threads, pp: j.prompt_tokens_per_s, tg: j.decode_tokens_per_s, rss: j.peak_rss_bytes, baseRss: j.baseline_rss_bytes, workerRss: j.worker_rss_bytes };
-}
-
 /** mamba-ts decoding `batch` sequences together (bench --batch): total tokens/s. */
 function mambaBatchRun(file, threads) {
   const out = execFileSync(process.execPath, [cli, 'bench', file, '--threads', String(threads), '-p', '16', '-n', String(BATCH_GEN), '-r', '1', '--batch', String(batch), '--json'], { encoding: 'utf8' });
@@ -158,7 +144,7 @@ async function llamaBatchRun(model, threads) {
   const ctx = await model.createContext({ contextSize: 512 * batch, batchSize: 512, threads, sequences: batch });
   try {
     const seqs = Array.from({ length: batch }, () => ctx.getSequence());
-    const ids = prompt(16, 50000);
+    const ids = benchPrompt(16, 50000);
     await Promise.all(seqs.map((s) => s.evaluateWithoutGeneratingNewTokens(ids)));
     const t0 = performance.now();
     await Promise.all(seqs.map(async (s) => {
@@ -175,7 +161,7 @@ async function llamaRun(model, threads) {
   const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads, sequences: 1 });
   try {
     const seq = ctx.getSequence();
-    const ids = prompt(nPrompt, 50000); // below the GPT-NeoX tokenizer's 50277 tokens
+    const ids = benchPrompt(nPrompt, 50000); // below the GPT-NeoX tokenizer's 50277 tokens
     const t0 = performance.now();
     await seq.evaluateWithoutGeneratingNewTokens(ids);
     const ppMs = performance.now() - t0;
@@ -272,7 +258,8 @@ async function measure() {
   const scaled = existsSync(opts['scale-models']) ? readdirSync(opts['scale-models']).filter((f) => f.endsWith('.gguf')) : [];
   for (const name of scaled) {
     const file = join(opts['scale-models'], name);
-    const runs = threadCounts.map((t) => mambaMemoryRun(file, t));
+    // a short prompt and a few tokens: the peak comes with the first ones
+    const runs = threadCounts.map((t) => mambaRun(file, t, 64, 16));
     const llama = llamaMemory(file, 64, 16);
     scaleRows.push({ name: name.replace(/\.gguf$/, ''), fileBytes: statSync(file).size, stateBytes: bytesPerToken(file).stateBytes, runs, llamaRss: llama });
     console.error(`${name}: ${runs.map((r) => `${r.threads}t ${((r.rss - r.baseRss) / 2 ** 20).toFixed(1)} MiB above the runtime`).join(', ')}; llama.cpp ${(llama / 2 ** 20).toFixed(1)} MiB`);

@@ -8,6 +8,7 @@
  *   UV_THREADPOOL_SIZE=1 node llama-memory.mjs FILE THREADS P N
  */
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
+import { benchPrompt } from '../../dist/src/cli/bench-command.js';
 
 const [file, threads, nPrompt, nGen] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const llama = await getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: LlamaLogLevel.error });
@@ -15,9 +16,7 @@ const baseline = process.memoryUsage.rss();
 const model = await llama.loadModel({ modelPath: file });
 const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads, sequences: 1 });
 const seq = ctx.getSequence();
-// compare.mjs' seeded ids (their values do not change the cost)
-let s = 12345;
-const ids = Array.from({ length: nPrompt }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 50000));
+const ids = benchPrompt(nPrompt, 50000); // compare.mjs' seeded ids (their values do not change the cost)
 await seq.evaluateWithoutGeneratingNewTokens(ids);
 let n = 0;
 for await (const _ of seq.evaluate([ids[ids.length - 1]], { temperature: 0 })) if (++n >= nGen) break;

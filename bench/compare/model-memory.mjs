@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { openModel, nodeKernelWorkerFactory } = await import(join(root, 'dist', 'src', 'node', 'index.js'));
 const { WasmBackend } = await import(join(root, 'dist', 'src', 'wasm', 'wasm-backend.js'));
+const { benchPrompt } = await import(join(root, 'dist', 'src', 'cli', 'bench-command.js'));
 
 const [file, threads, nPrompt, nGen] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 
@@ -38,9 +39,7 @@ function run(backend) {
   const c = backend.config;
   const state = backend.acquireState();
   const logits = new Float32Array(c.nVocab);
-  // bench's seeded ids (their values do not change the cost)
-  let s = 12345;
-  const ids = Array.from({ length: nPrompt }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % c.nVocab));
+  const ids = benchPrompt(nPrompt, c.nVocab); // bench's seeded ids (their values do not change the cost)
   for (let r = 0; r < 2; r++) {
     backend.prefill(ids, state, logits);
     for (let i = 0; i < nGen; i++) backend.step(ids[i % ids.length], state, logits);

@@ -100,7 +100,7 @@ function argmax(x: Float32Array): number {
 }
 
 /** P seeded random token ids below nVocab (an LCG: the same prompt every run and every backend). */
-function benchPrompt(n: number, nVocab: number): number[] {
+export function benchPrompt(n: number, nVocab: number): number[] {
   let s = 12345;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

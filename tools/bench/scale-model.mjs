@@ -17,6 +17,7 @@ import { openModel } from '../../dist/src/node/open-model.js';
 import { FileSink } from '../../dist/src/node/file-source.js';
 import { configToGGUF } from '../../dist/src/model/mamba-config.js';
 import { expectedTensors } from '../../dist/src/model/tensor-names.js';
+import { numElements } from '../../dist/src/model/tensor-entry.js';
 import { quantizeModel } from '../../dist/src/quant/quantize-model.js';
 import { ggmlType } from '../../dist/src/ggml/ggml-type.js';
 import { dequantize } from '../../dist/src/ggml/dequantize.js';
@@ -42,26 +43,20 @@ try {
   configToGGUF(c, small.metadata);
   small.metadata.setString('general.name', `${values.preset}-shaped, tiled from ${small.metadata.getString('general.name') ?? input}`);
 
-  /** The small tensor's values as F32. */
-  const f32Of = async (t) => {
-    const bytes = await t.read();
-    if (t.type.name === 'F32') return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    return dequantize(bytes, t.type, t.shape.reduce((a, b) => a * b, 1));
-  };
   const tensors = expectedTensors(c).filter((e) => e.row.required(c)).map((e) => {
     const bid = /^blk\.(\d+)\./.exec(e.gguf);
     const from = bid ? e.gguf.replace(`blk.${bid[1]}.`, `blk.${Number(bid[1]) % s.nLayer}.`) : e.gguf;
     const src = small.tensor(from);
     if (!src) throw new Error(`${input} has no ${from}`);
     const dims = e.row.shape(c);
-    const n = dims.reduce((a, b) => a * b, 1);
+    const n = numElements(dims);
     return {
       name: e.gguf,
       type: ggmlType('F32'),
       shape: dims,
       nBytes: 4 * n,
       read: async () => {
-        const v = await f32Of(src);
+        const v = dequantize(await src.read(), src.type, numElements(src.shape));
         const out = new Float32Array(n);
         if (dims.length === 1) for (let i = 0; i < n; i++) out[i] = v[i % v.length];
         else {
