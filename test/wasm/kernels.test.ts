@@ -250,6 +250,26 @@ describe('quantize_row_q8_0', () => {
       }
     }
   });
+
+  test('a NaN or inf anywhere in a block reaches its scale d (so the dots with it are not finite); other blocks are untouched', () => {
+    const rand = mulberry32(8);
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      for (const at of [0, 5, 31]) {
+        h.reset();
+        const x = randomF32(rand, 96, { scale: 3 });
+        x[32 + at] = bad;
+        const yPtr = h.alloc(3 * 34);
+        h.k.quantize_row_q8_0(yPtr, h.put(x), 96);
+        const d = new DataView(h.bytes(yPtr, 3 * 34).slice().buffer);
+        const half = d.getUint16(34, true);
+        assert.equal(half & 0x7c00, 0x7c00, `${bad} at ${at}: d is inf or NaN (0x${half.toString(16)})`);
+        if (Number.isNaN(bad)) assert.notEqual(half & 0x3ff, 0, `NaN at ${at}: d is NaN`);
+        const want = quantizeQ8_0(x);
+        exact(h.bytes(yPtr, 34), want.subarray(0, 34), `${bad} at ${at}: block 0`);
+        exact(h.bytes(yPtr + 68, 34), want.subarray(68), `${bad} at ${at}: block 2`);
+      }
+    }
+  });
 });
 
 describe('quantize_row_q8_k', () => {
