@@ -127,11 +127,9 @@ export function f32_to_f16(value: f32): u32 {
 }
 
 // exp(x) = 2^n · exp(r), n = round(x / ln2), r = x − n·ln2 (ln2 split in two for an exact product),
-// exp(r) by Cephes' expf polynomial on [−ln2/2, ln2/2]: about 2 ulp. Saturates outside [EXP_LO, EXP_HI]:
-// below → 0, above → +inf. The kernels' arguments are dt·A ≤ 0 (the scan) and ±x (SiLU, softplus).
-const EXP_LO: f32 = -87.33654;
+// exp(r) by Cephes' expf polynomial on [−ln2/2, ln2/2]: about 2 ulp (exp_sat_f32x4).
 const EXP_HI: f32 = 88.37626;
-const EXP_NONPOS_LO: f32 = -88.02969193; // −127·ln2: exp_nonpos_f32x4
+const EXP_SAT_LO: f32 = -88.02969193; // −127·ln2: exp_sat_f32x4
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
@@ -165,85 +163,22 @@ function exp_core_f32x4(xc: v128): v128 {
   return f32x4.mul(y, scale);
 }
 
-// The clamps are pmax/pmin (one maxps/minps in V8; max/min cost ~6 instructions for NaN and ±0 rules that a
-// clamp against finite constants does not need: the same values, NaN stays NaN).
-@inline
-export function exp_f32x4(x: v128): v128 {
-  const y = exp_core_f32x4(f32x4.pmin(f32x4.pmax(x, splat_const(C.EXP_LO)), splat_const(C.EXP_HI)));
-  const lo = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, splat_const(C.EXP_LO)));
-  return v128.bitselect(f32x4.splat(Infinity), lo, f32x4.gt(x, splat_const(C.EXP_HI)));
-}
-
 /**
- * exp_f32x4 for arguments ≤ 0 (the scan's dt·A: dt > 0, A = −exp(A_log) < 0; softplus' −|x|) in four fewer
- * instructions: no select. The clamp is at −127·ln2 instead, where n = −127 makes the scale's exponent field 0,
- * so 2^n is +0 and the result 0; between it and EXP_LO the result is exp(x) as an f32 subnormal (exp_f32x4: 0).
- * Elsewhere the same bits as exp_f32x4. A positive argument (a corrupt A) saturates at exp(EXP_HI).
- * (The scan's 4 exps per channel and token: 12 % of the scan.)
+ * exp(x), saturating without a select: x is clamped to [−127·ln2, EXP_HI] (pmax / pmin: one maxps / minps each in
+ * V8, where max / min cost ~6 instructions for NaN and ±0 rules a clamp against constants does not need; NaN
+ * stays NaN). At the low end n = −127 makes the scale's exponent field 0, so 2^n is +0 and the result 0 (just
+ * above it, exp(x) as an f32 subnormal); above EXP_HI the result is exp(EXP_HI) ≈ 3.4e38, finite. Its users:
+ * softplus' exp(−|x|) and SiLU's exp(−x), where 1 + 3.4e38 and x / it stay finite.
  */
 @inline
-export function exp_nonpos_f32x4(x: v128): v128 {
-  return exp_core_f32x4(f32x4.pmin(f32x4.pmax(x, splat_const(C.EXP_NONPOS_LO)), splat_const(C.EXP_HI)));
+export function exp_sat_f32x4(x: v128): v128 {
+  return exp_core_f32x4(f32x4.pmin(f32x4.pmax(x, splat_const(C.EXP_SAT_LO)), splat_const(C.EXP_HI)));
 }
 
-// 2^y for y ≤ 0 (the scan: exp(dt·A) = 2^((dt·log2e)·A), so the reduction needs no ln2 product): n = round(y)
-// by the magic number, r = y − n exactly, 2^r = 1 + r·Q(r), Q a degree-5 minimax fit on [−½, ½]
-// (tools/kernels/fit-polynomials.py): 1.2 ulp. Clamped to [−127, 127]: at n = −127 the scale's exponent field is 0, so the
-// result is 0; a positive y (a corrupt A) saturates at 2^127. 20 instructions against exp_nonpos_f32x4's 26.
-const Q0: f32 = 0.6931471824645996;
-const Q1: f32 = 0.24022646248340607;
-const Q2: f32 = 0.05550336465239525;
-const Q3: f32 = 0.009618657641112804;
-const Q4: f32 = 0.001339766662567854;
-const Q5: f32 = 0.0001528950670035556;
-const EXP2_LO: f32 = -127;
-const EXP2_HI: f32 = 127;
-
+/** Scalar twin of exp_sat_f32x4 (its clamps as pmax / pmin: a NaN stays NaN). */
 @inline
-export function exp2_nonpos_f32x4(y: v128): v128 {
-  const yc = f32x4.pmin(f32x4.pmax(y, splat_const(C.EXP2_LO)), splat_const(C.EXP2_HI));
-  const t = f32x4.add(yc, splat_const(C.ROUND_MAGIC));
-  const r = f32x4.sub(yc, f32x4.sub(t, splat_const(C.ROUND_MAGIC)));
-  let q = f32x4.add(f32x4.mul(splat_const(C.Q5), r), splat_const(C.Q4));
-  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q3));
-  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q2));
-  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q1));
-  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q0));
-  const p = f32x4.add(f32x4.mul(r, q), f32x4.splat(1));
-  return f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), i32x4.splat(127)), 23));
-}
-
-/** Scalar twin of exp2_nonpos_f32x4 (its clamps as pmax / pmin: a NaN stays NaN). */
-@inline
-export function exp2_nonpos_f32(y: f32): f32 {
-  const yl: f32 = y < EXP2_LO ? EXP2_LO : y;
-  const yc: f32 = EXP2_HI < yl ? EXP2_HI : yl;
-  const t: f32 = yc + ROUND_MAGIC;
-  const r: f32 = yc - (t - ROUND_MAGIC);
-  let q: f32 = Q5 * r + Q4;
-  q = q * r + Q3;
-  q = q * r + Q2;
-  q = q * r + Q1;
-  q = q * r + Q0;
-  const p: f32 = r * q + 1;
-  return p * reinterpret<f32>((reinterpret<i32>(t) - ROUND_MAGIC_BITS + 127) << 23);
-}
-
-/** log2(e) as f32: the scan's dt·log2e (exp2_nonpos_f32x4). */
-export const LOG2E_F32: f32 = LOG2E;
-
-/** Scalar twin of exp_f32x4: the same operations, the same bits. */
-@inline
-export function exp_f32(x: f32): f32 {
-  if (x < EXP_LO) return 0;
-  if (x > EXP_HI) return Infinity;
-  return exp_nonpos_f32(x);
-}
-
-/** Scalar twin of exp_nonpos_f32x4 (its clamps as pmax / pmin: a NaN stays NaN). */
-@inline
-export function exp_nonpos_f32(x: f32): f32 {
-  const xl: f32 = x < EXP_NONPOS_LO ? EXP_NONPOS_LO : x;
+export function exp_sat_f32(x: f32): f32 {
+  const xl: f32 = x < EXP_SAT_LO ? EXP_SAT_LO : x;
   const xc: f32 = EXP_HI < xl ? EXP_HI : xl;
   const t = xc * LOG2E + ROUND_MAGIC;
   const fx = t - ROUND_MAGIC;
@@ -258,15 +193,62 @@ export function exp_nonpos_f32(x: f32): f32 {
   return y * reinterpret<f32>((reinterpret<i32>(t) - ROUND_MAGIC_BITS + 127) << 23);
 }
 
-/** SiLU(x) = x · sigmoid(x) = x / (1 + exp(−x)). */
+// 2^y, saturating: n = round(y) by the magic number, r = y − n exactly, 2^r = 1 + r·Q(r), Q a degree-5 minimax
+// fit on [−½, ½] (tools/kernels/fit-polynomials.py): 1.2 ulp. y is clamped to [−127, 127]: at n = −127 the
+// scale's exponent field is 0, so below −126.5 the result is 0; above 127 (a corrupt A) it is 2^127. Its user:
+// the scan, exp(dt·A) = 2^((dt·log2e)·A) with y ≤ 0. 20 instructions against exp_sat_f32x4's 26.
+const Q0: f32 = 0.6931471824645996;
+const Q1: f32 = 0.24022646248340607;
+const Q2: f32 = 0.05550336465239525;
+const Q3: f32 = 0.009618657641112804;
+const Q4: f32 = 0.001339766662567854;
+const Q5: f32 = 0.0001528950670035556;
+const EXP2_LO: f32 = -127;
+const EXP2_HI: f32 = 127;
+
+@inline
+export function exp2_sat_f32x4(y: v128): v128 {
+  const yc = f32x4.pmin(f32x4.pmax(y, splat_const(C.EXP2_LO)), splat_const(C.EXP2_HI));
+  const t = f32x4.add(yc, splat_const(C.ROUND_MAGIC));
+  const r = f32x4.sub(yc, f32x4.sub(t, splat_const(C.ROUND_MAGIC)));
+  let q = f32x4.add(f32x4.mul(splat_const(C.Q5), r), splat_const(C.Q4));
+  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q3));
+  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q2));
+  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q1));
+  q = f32x4.add(f32x4.mul(q, r), splat_const(C.Q0));
+  const p = f32x4.add(f32x4.mul(r, q), f32x4.splat(1));
+  return f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), i32x4.splat(127)), 23));
+}
+
+/** Scalar twin of exp2_sat_f32x4 (its clamps as pmax / pmin: a NaN stays NaN). */
+@inline
+export function exp2_sat_f32(y: f32): f32 {
+  const yl: f32 = y < EXP2_LO ? EXP2_LO : y;
+  const yc: f32 = EXP2_HI < yl ? EXP2_HI : yl;
+  const t: f32 = yc + ROUND_MAGIC;
+  const r: f32 = yc - (t - ROUND_MAGIC);
+  let q: f32 = Q5 * r + Q4;
+  q = q * r + Q3;
+  q = q * r + Q2;
+  q = q * r + Q1;
+  q = q * r + Q0;
+  const p: f32 = r * q + 1;
+  return p * reinterpret<f32>((reinterpret<i32>(t) - ROUND_MAGIC_BITS + 127) << 23);
+}
+
+/** log2(e) as f32: the scan's dt·log2e (exp2_sat_f32x4). */
+export const LOG2E_F32: f32 = LOG2E;
+
+
+/** SiLU(x) = x · sigmoid(x) = x / (1 + exp(−x)); exp_sat's 3.4e38 for x < −88.4 leaves x / it finite (≈ 0). */
 @inline
 export function silu_f32(x: f32): f32 {
-  return x / (1 + exp_f32(-x));
+  return x / (1 + exp_sat_f32(-x));
 }
 
 @inline
 export function silu_f32x4(x: v128): v128 {
-  return f32x4.div(x, f32x4.add(f32x4.splat(1), exp_f32x4(f32x4.neg(x))));
+  return f32x4.div(x, f32x4.add(f32x4.splat(1), exp_sat_f32x4(f32x4.neg(x))));
 }
 
 // log1p(t) for t in [0, 1] (softplus): with s = t / (2 + t) in [0, 1/3] and z = s², log1p(t) = 2·atanh(s)
@@ -280,8 +262,8 @@ const R3: f32 = 0.13430528342723846;
 // The vector code here takes its constants from one table in memory (splat_const: one broadcast load each)
 // rather than as v128.const, which V8 builds in registers with a few instructions at every use, inside the
 // loops. The same values, the same bits: softplus −11 %, conv (SiLU) and the scan's exp a little.
-enum C { LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, R0, R1, R2, R3, EXP_LO, EXP_HI, EXP_NONPOS_LO, Q0, Q1, Q2, Q3, Q4, Q5, EXP2_LO, EXP2_HI }
-const VEC_CONSTS = memory.data<f32>([LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, R0, R1, R2, R3, EXP_LO, EXP_HI, EXP_NONPOS_LO, Q0, Q1, Q2, Q3, Q4, Q5, EXP2_LO, EXP2_HI]); // in the order of C
+enum C { LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, R0, R1, R2, R3, EXP_HI, EXP_SAT_LO, Q0, Q1, Q2, Q3, Q4, Q5, EXP2_LO, EXP2_HI }
+const VEC_CONSTS = memory.data<f32>([LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, R0, R1, R2, R3, EXP_HI, EXP_SAT_LO, Q0, Q1, Q2, Q3, Q4, Q5, EXP2_LO, EXP2_HI]); // in the order of C
 
 /** f32x4.splat of constant c, read from VEC_CONSTS. */
 @inline
@@ -319,13 +301,13 @@ function log1p_01_f32(t: f32): f32 {
  */
 @inline
 export function softplus_f32x4(x: v128): v128 {
-  const t = exp_nonpos_f32x4(v128.or(x, f32x4.splat(-0.0))); // exp(−|x|)
+  const t = exp_sat_f32x4(v128.or(x, f32x4.splat(-0.0))); // exp(−|x|)
   return f32x4.add(f32x4.pmax(f32x4.splat(0), x), log1p_01_f32x4(t));
 }
 
 @inline
 export function softplus_f32(x: f32): f32 {
-  const t = exp_nonpos_f32(reinterpret<f32>(reinterpret<u32>(x) | 0x80000000));
+  const t = exp_sat_f32(reinterpret<f32>(reinterpret<u32>(x) | 0x80000000));
   // pmax(0, x) = 0 < x ? x : 0
   return (<f32>0 < x ? x : <f32>0) + log1p_01_f32(t);
 }

@@ -31,7 +31,7 @@ export {
 export { get_rows_f32, get_rows_f16, get_rows_f16r, get_rows_q8_0, get_rows_q8_0x4, get_rows_q4_0, get_rows_q4_0x2 } from './get-rows';
 export { rms_norm_f32, add_rms_norm_f32 } from './rms-norm';
 export { add_f32 } from './vec';
-export { ssm_conv1d_step_silu_f32 } from './ssm-conv';
+export { ssm_conv1d_chunk_silu_f32, ssm_conv1d_step_silu_f32 } from './ssm-conv';
 export {
   ssm_dt_proj_softplus_f32_f32,
   ssm_dt_proj_softplus_f16_f32,

@@ -13,7 +13,7 @@
  * ssmState (dInner, dState) in place; x, dt, D, z, y (dInner); A (dInner, dState); B, C (dState).
  * Channels [dStart, dEnd); dState is vectorized by 4 with a scalar tail (same per channel whatever the split).
  */
-import { exp2_nonpos_f32, exp2_nonpos_f32x4, hsum_f32x4, LOG2E_F32, silu_f32, silu_f32x4 } from './common';
+import { exp2_sat_f32, exp2_sat_f32x4, hsum_f32x4, LOG2E_F32, silu_f32, silu_f32x4 } from './common';
 
 export function ssm_scan_step_f32(
   yPtr: usize, ssmStatePtr: usize, xPtr: usize, dtPtr: usize, aPtr: usize, bPtr: usize, cPtr: usize,
@@ -40,7 +40,7 @@ export function ssm_scan_step_f32(
     let n = 0;
     for (; n + 4 <= dState; n += 4) {
       const o = <usize>n << 2;
-      const dA = exp2_nonpos_f32x4(f32x4.mul(vdt, v128.load(a + o)));
+      const dA = exp2_sat_f32x4(f32x4.mul(vdt, v128.load(a + o)));
       const hn = f32x4.add(f32x4.mul(v128.load(h + o), dA), f32x4.mul(vxdt, v128.load(bPtr + o)));
       v128.store(h + o, hn);
       acc = f32x4.add(acc, f32x4.mul(hn, v128.load(cPtr + o)));
@@ -48,7 +48,7 @@ export function ssm_scan_step_f32(
     let s = hsum_f32x4(acc);
     for (; n < dState; n++) {
       const o = <usize>n << 2;
-      const hn = load<f32>(h + o) * exp2_nonpos_f32((dt * LOG2E_F32) * load<f32>(a + o)) + xdt * load<f32>(bPtr + o);
+      const hn = load<f32>(h + o) * exp2_sat_f32((dt * LOG2E_F32) * load<f32>(a + o)) + xdt * load<f32>(bPtr + o);
       store<f32>(h + o, hn);
       s += hn * load<f32>(cPtr + o);
     }
@@ -142,10 +142,10 @@ function scan16_channels(
       const B = bPtr + tt * bStride;
       const C = B + cOff;
       // the operations of ssm_scan_step_f32's vector loop, n = 0, 4, 8, 12
-      h0 = f32x4.add(f32x4.mul(h0, exp2_nonpos_f32x4(f32x4.mul(vdt, a0))), f32x4.mul(vxdt, v128.load(B)));
-      h1 = f32x4.add(f32x4.mul(h1, exp2_nonpos_f32x4(f32x4.mul(vdt, a1))), f32x4.mul(vxdt, v128.load(B, 16)));
-      h2 = f32x4.add(f32x4.mul(h2, exp2_nonpos_f32x4(f32x4.mul(vdt, a2))), f32x4.mul(vxdt, v128.load(B, 32)));
-      h3 = f32x4.add(f32x4.mul(h3, exp2_nonpos_f32x4(f32x4.mul(vdt, a3))), f32x4.mul(vxdt, v128.load(B, 48)));
+      h0 = f32x4.add(f32x4.mul(h0, exp2_sat_f32x4(f32x4.mul(vdt, a0))), f32x4.mul(vxdt, v128.load(B)));
+      h1 = f32x4.add(f32x4.mul(h1, exp2_sat_f32x4(f32x4.mul(vdt, a1))), f32x4.mul(vxdt, v128.load(B, 16)));
+      h2 = f32x4.add(f32x4.mul(h2, exp2_sat_f32x4(f32x4.mul(vdt, a2))), f32x4.mul(vxdt, v128.load(B, 32)));
+      h3 = f32x4.add(f32x4.mul(h3, exp2_sat_f32x4(f32x4.mul(vdt, a3))), f32x4.mul(vxdt, v128.load(B, 48)));
       let acc = f32x4.add(f32x4.splat(0), f32x4.mul(h0, v128.load(C)));
       acc = f32x4.add(acc, f32x4.mul(h1, v128.load(C, 16)));
       acc = f32x4.add(acc, f32x4.mul(h2, v128.load(C, 32)));

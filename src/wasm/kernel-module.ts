@@ -159,6 +159,8 @@ export interface MambaKernels {
   add_f32(outPtr: number, xPtr: number, start: number, end: number): void;
   /** x[d] ← silu(conv1d(convState[d] ++ x[d]) + bias[d]); convState shifted; d in [dStart, dEnd); biasPtr 0 = none. */
   ssm_conv1d_step_silu_f32(xPtr: number, convStatePtr: number, wPtr: number, biasPtr: number, dStart: number, dEnd: number, dConv: number): void;
+  /** ssm_conv1d_step_silu_f32 for nTok tokens of one sequence in order (x rows at a stride of xStrideBytes): the bits of nTok steps. */
+  ssm_conv1d_chunk_silu_f32(xPtr: number, xStrideBytes: number, convStatePtr: number, wPtr: number, biasPtr: number, dStart: number, dEnd: number, dConv: number, nTok: number): void;
   ssm_dt_proj_softplus_f32_f32: DtProjKernel;
   ssm_dt_proj_softplus_f16_f32: DtProjKernel;
   /** ssm_dt_proj_softplus_f16_f32 on x prepared by f16_prescale_x, four rows per horizontal sum: the same bits. */

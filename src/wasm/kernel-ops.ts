@@ -263,7 +263,8 @@ export class OpRunner {
           const convState = a[8], convW = a[9], convBias = a[10], dConv = a[12], table = a[14];
           // x = act(conv1d(conv_state ++ x) + bias), one token after the other (the state rolls); or each
           // token on its own sequence's state
-          for (let t = 0; t < nTok; t++) k.ssm_conv1d_step_silu_f32(xz + t * os, table === 0 ? convState : this.heap[(table >> 2) + t], convW, convBias, start, end, dConv);
+          if (table === 0) k.ssm_conv1d_chunk_silu_f32(xz, os, convState, convW, convBias, start, end, dConv, nTok);
+          else for (let t = 0; t < nTok; t++) k.ssm_conv1d_step_silu_f32(xz + t * os, this.heap[(table >> 2) + t], convW, convBias, start, end, dConv);
         }
         return;
       }

@@ -192,6 +192,44 @@ describe('ssm_dt_softplus_f32: dt_proj as a GEMM, then bias + softplus', () => {
   }
 });
 
+describe('SiLU: vector and scalar twins', () => {
+  test('SiLU through the conv (dConv 4, taps [0, 0, 0, 1], zero state: s = x): the same bits 4-wide and alone; ≤ 4 ulp from x / (1 + exp(−x)) in f64 (|result| ≥ 2^−100)', () => {
+    h.reset();
+    const rand = mulberry32(19);
+    const special = [-Infinity, -1000, -104, -89, -88.4, -88, -87.4, -50, -20, -1, -1e-30, -0, 0, 1e-30, 0.5, 1, 20, 87, 88, 89, 1000, Infinity];
+    const x = Float32Array.from([...special, ...Array.from({ length: 4001 }, () => 80 * rand() - 50)]);
+    const n = x.length;
+    const w = h.put(Float32Array.from({ length: 4 * n }, (_, i) => (i % 4 === 3 ? 1 : 0)));
+    const vec = h.put(x);
+    h.k.ssm_conv1d_step_silu_f32(vec, h.put(new Float32Array(3 * n)), w, 0, 0, n, 4);
+    const one = h.put(x);
+    const state = h.put(new Float32Array(3 * n));
+    for (let i = 0; i < n; i++) h.k.ssm_conv1d_step_silu_f32(one, state, w, 0, i, i + 1, 4); // each alone: the scalar loop
+    bitsEqual(h.f32(one, n), h.f32(vec, n), 'one at a time vs 4-wide');
+    const got = h.f32(vec, n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      if (v === -Infinity) {
+        // torch: −inf · sigmoid(−inf) = NaN; here −inf / (1 + 3.4e38): not finite either way
+        assert.ok(!Number.isFinite(got[i]), `silu(-inf) = ${got[i]}`);
+        continue;
+      }
+      const want = v / (1 + Math.exp(-v));
+      if (Math.abs(want) < 2 ** -100) {
+        // x < −66: a value as negligible (below −88.4, x / (1 + exp_sat(88.4)) = x · 2.9e−39)
+        assert.ok(Math.abs(got[i]) < 2 ** -100, `silu(${v}) = ${got[i]}, want ${want}`);
+        continue;
+      }
+      if (!Number.isFinite(want)) {
+        assert.equal(got[i], want, `silu(${v})`);
+        continue;
+      }
+      const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want))) - 23);
+      assert.ok(Math.abs(got[i] - want) <= 4 * ulp, `silu(${v}) = ${got[i]}, want ${want} (${(Math.abs(got[i] - want) / ulp).toFixed(1)} ulp)`);
+    }
+  });
+});
+
 describe('softplus: vector body and scalar tail are twins', () => {
   test('ssm_dt_softplus_f32 gives each element the same bits 4-wide and alone; ≤ 4 ulp from log1p(exp(x)) in f64 (normal results)', () => {
     h.reset();

@@ -422,6 +422,37 @@ describe('Mamba step kernels', () => {
     }
   });
 
+  test('ssm_conv1d_chunk_silu_f32 = a step per token, bit for bit: dConv 1, 3, 4; channel tails and ranges; 1–7 tokens; with and without bias', () => {
+    const rand = mulberry32(23);
+    for (const dConv of [1, 3, 4]) {
+      for (const dInner of [3, 9, 16, 21]) {
+        for (const nTok of [1, 2, 7]) {
+          for (const withBias of [true, false]) {
+            h.reset();
+            const xStride = 2 * dInner + 3; // floats: x, then z, then padding (as xz with a stride)
+            const x = randomF32(rand, nTok * xStride, { scale: 2 });
+            const state = randomF32(rand, dInner * (dConv - 1), { scale: 2 });
+            const wPtr = h.put(randomF32(rand, dInner * dConv, { scale: 0.7 }));
+            const bPtr = withBias ? h.put(randomF32(rand, dInner, { scale: 0.5 })) : 0;
+            const label = `dConv ${dConv}, dInner ${dInner}, ${nTok} tokens, bias ${withBias}`;
+            // the reference: one step per token
+            const xs = h.put(x);
+            const ss = h.put(state);
+            for (let t = 0; t < nTok; t++) h.k.ssm_conv1d_step_silu_f32(xs + 4 * t * xStride, ss, wPtr, bPtr, 0, dInner, dConv);
+            // the chunk in two channel ranges (split at 5: a group of four, then a tail)
+            const xc = h.put(x);
+            const sc = h.put(state);
+            const mid = Math.min(5, dInner);
+            h.k.ssm_conv1d_chunk_silu_f32(xc, 4 * xStride, sc, wPtr, bPtr, 0, mid, dConv, nTok);
+            h.k.ssm_conv1d_chunk_silu_f32(xc, 4 * xStride, sc, wPtr, bPtr, mid, dInner, dConv, nTok);
+            exact(h.f32(xc, nTok * xStride), h.f32(xs, nTok * xStride), `${label}: x`);
+            exact(h.f32(sc, state.length), h.f32(ss, state.length), `${label}: state`);
+          }
+        }
+      }
+    }
+  });
+
   test('ssm_conv1d_step_silu_f32: dConv 1, 2, 4; with and without bias; channel ranges', () => {
     const rand = mulberry32(21);
     for (const dConv of [1, 2, 4]) {

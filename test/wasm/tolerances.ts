@@ -90,6 +90,8 @@ export const KERNEL_TOLERANCES = {
   add_f32: { metric: 'exact', tol: 0 },
   // conv sum + SiLU with the polynomial exp (≈2 ulp); the state shift is checked exact.
   ssm_conv1d_step_silu_f32: F32_REDUCTION,
+  // its chunk form (prefill): bit-equal to a step per token (kernels.test.ts)
+  ssm_conv1d_chunk_silu_f32: { metric: 'exact', tol: 0 },
   // dot + bias, softplus (polynomial exp, Mathf.log1p).
   ssm_dt_proj_softplus_f32_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_f16_f32: F32_REDUCTION,
