@@ -416,7 +416,7 @@ ${profile}
 
 - **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
   engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate on one thread
-  (~14 GB/s); at 2 threads both read 20–24 GB/s (F32 decode 0.91–1.09 over runs 12–20; a two-row F32
+  (~14 GB/s); at 2 threads both read 20–24 GB/s (F32 decode 0.87–1.09 over runs 12–23; a two-row F32
   matvec sharing x loads measured 0.76–0.85×, docs/kernels.md). The F16 matvec
   reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there),
   once its weights are no f32 subnormals: F16 matrices are re-encoded at load as F16R (exponent bias 25, the
@@ -425,7 +425,8 @@ ${profile}
   token instead of 9.9 (since 2026-11-29: F16 decode +13–24 %, paired runs).
   Q8_0 and Q4_0 are instruction-bound: 128-bit WebAssembly SIMD has no u8×i8 dot product, where llama.cpp
   uses 256-bit AVX2 (\`vpmaddubsw\`); the relaxed i8×i7 dot with ggml's sign trick measured 7 % slower than
-  our i16 dot (docs/kernels.md).
+  our i16 dot, and with Q4_0's nibbles as its 7-bit operand the planes GEMM ran no faster — while Node 20's
+  relaxed dot returns twice the product (docs/kernels.md).
   What closed the gap (each with the same bits as before, tested): the matvecs work on x *prepared*
   once per op in each thread's scratch — F16 on x·2^112, so a half widens with i16 shifts and two shuffles and
   no rescale multiply (+25–33 %); Q8_0 / Q4_0 on x widened to i16 once instead of once per row (+19 %) — Q4_0
@@ -447,6 +448,12 @@ ${profile}
   classes become sixteen passes, the quantized block sums come from dots of a broadcast weight pair against
   four tokens' pairs with no horizontal step. The GEMMs went from ~8–13 to ~15–20 GMAC/s per thread: prefill
   F32 +30 %, F16 +45 %, Q8_0 and Q4_0 +25–35 %, still the same bits as one step per token.
+  Around the GEMMs (2026-11-29, later the same day), the element-wise work got cheaper: softplus as
+  max(x, 0) + log1p(exp(−|x|)) with a short atanh series (2.0×), the Q8_0 activation quantizer (max on the
+  bits, rounding by the magic number: 2.5×), the scan's exp as a base-2 exp of (dt·log2e)·A (~10 % of the
+  scan), SiLU's and softplus' exp without selects, and the prompt's conv1d in one call per chunk with each
+  channel group's taps and inputs in registers (1.3–1.4×): Q4_0 prefill +10 % at 1 thread (paired, one
+  process).
 - **Threads**: rows are split across threads (~4 chunks per thread per op, one barrier per op) and the results
   are bit-identical for any thread count. A second thread helps most where compute dominates; on a machine
   whose cores are busy with other work, more threads than free cores is slower than one.
