@@ -15,7 +15,7 @@ export const Q8_0_BLOCK_BYTES: i32 = 34;
  * trunc_sat. (A NaN or inf x makes d NaN or inf; its block's q are then not used as numbers: d·Σq is NaN.)
  */
 @inline
-function round_q(v: v128, s: v128): v128 {
+export function round_q(v: v128, s: v128): v128 {
   return i32x4.sub(f32x4.add(f32x4.mul(v, s), f32x4.splat(12582912)), i32x4.splat(0x4b400000));
 }
 

@@ -7,9 +7,11 @@
  *   offset 4    i8   qs[256]     qs = min(127, nearest_int(iscale · x)), nearest_int = round half to even
  *   offset 260  i16  bsums[16]   bsums[g] = Σ qs[16g .. 16g+15]
  *
- * An all-zero block is 292 zero bytes. f32x4.nearest rounds exactly as ggml's magic-number nearest_int
- * (|iscale · x| ≤ 127.x, far below 2^22). Blocks are independent: split a row by offsetting both pointers.
+ * An all-zero block is 292 zero bytes. Rounding is ggml's own magic-number nearest_int (round_q: |iscale · x| ≤
+ * 127.x, far below 2^22). Blocks are independent: split a row by offsetting both pointers.
  */
+import { round_q } from './quantize-q8_0';
+
 export const QK_K: i32 = 256;
 export const Q8_K_BLOCK_BYTES: i32 = 292;
 export const Q8_K_QS: i32 = 4;
@@ -22,9 +24,12 @@ export function quantize_row_q8_k(yPtr: usize, xPtr: usize, n: i32): void {
     const x = xPtr + (<usize>b << 10);
     const y = yPtr + <usize>b * Q8_K_BLOCK_BYTES;
     // amax = max |x|, then the first element with that magnitude gives the signed max
-    let m = f32x4.splat(0);
-    for (let j = 0; j < QK_K; j += 4) m = f32x4.max(m, f32x4.abs(v128.load(x + (<usize>j << 2))));
-    const amax = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    // (on the bits, as quantize_row_q8_0: non-negative floats order as their i32 patterns, NaN above inf)
+    let m = i32x4.splat(0);
+    for (let j = 0; j < QK_K; j += 4) m = i32x4.max_s(m, f32x4.abs(v128.load(x + (<usize>j << 2))));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+    const amax = reinterpret<f32>(i32x4.extract_lane(m, 0));
     if (amax == 0) {
       memory.fill(y, 0, Q8_K_BLOCK_BYTES);
       continue;
@@ -43,10 +48,10 @@ export function quantize_row_q8_k(yPtr: usize, xPtr: usize, n: i32): void {
     const cap = i32x4.splat(127);
     for (let g = 0; g < QK_K / 16; g++) {
       const xg = x + (<usize>g << 6);
-      const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xg), s))), cap);
-      const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xg, 16), s))), cap);
-      const q2 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xg, 32), s))), cap);
-      const q3 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xg, 48), s))), cap);
+      const q0 = i32x4.min_s(round_q(v128.load(xg), s), cap);
+      const q1 = i32x4.min_s(round_q(v128.load(xg, 16), s), cap);
+      const q2 = i32x4.min_s(round_q(v128.load(xg, 32), s), cap);
+      const q3 = i32x4.min_s(round_q(v128.load(xg, 48), s), cap);
       const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
       v128.store(y + Q8_K_QS + (<usize>g << 4), q);
       const p = i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(q));
