@@ -4,20 +4,10 @@
  * Rounding is to nearest, ties to even (f32x4.nearest, as ggml's SIMD paths; its scalar ref uses roundf,
  * which differs only on exact .5 ties). Blocks are independent: a row split by blocks gives the same bytes.
  */
-import { f32_to_f16 } from './common';
+import { f32_to_f16, hmax_abs_bits, round_q } from './common';
 
 export const QK8_0: i32 = 32;
 export const Q8_0_BLOCK_BYTES: i32 = 34;
-
-/**
- * round(v·s) as i32 lanes for |v·s| ≤ 127: adding 1.5·2^23 rounds to an integer (nearest, ties to even, as
- * f32x4.nearest) and leaves it in the low mantissa bits — 3 instructions on x64 against ~9 for nearest and
- * trunc_sat. (A NaN or inf x makes d NaN or inf; its block's q are then not used as numbers: d·Σq is NaN.)
- */
-@inline
-export function round_q(v: v128, s: v128): v128 {
-  return i32x4.sub(f32x4.add(f32x4.mul(v, s), f32x4.splat(12582912)), i32x4.splat(0x4b400000));
-}
 
 /** y (n/32 blocks) ← quantize(x (n)); n a multiple of 32. */
 export function quantize_row_q8_0(yPtr: usize, xPtr: usize, n: i32): void {
@@ -33,12 +23,10 @@ export function quantize_row_q8_0(yPtr: usize, xPtr: usize, n: i32): void {
     const v5 = v128.load(x, 80);
     const v6 = v128.load(x, 96);
     const v7 = v128.load(x, 112);
-    // max |x| on the bits: non-negative floats order as their i32 patterns, NaN above inf (so it reaches d)
+    // max |x| on the bits (hmax_abs_bits: a NaN reaches d)
     let m = i32x4.max_s(i32x4.max_s(f32x4.abs(v0), f32x4.abs(v1)), i32x4.max_s(f32x4.abs(v2), f32x4.abs(v3)));
     m = i32x4.max_s(m, i32x4.max_s(i32x4.max_s(f32x4.abs(v4), f32x4.abs(v5)), i32x4.max_s(f32x4.abs(v6), f32x4.abs(v7))));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
-    const amax = reinterpret<f32>(i32x4.extract_lane(m, 0));
+    const amax = hmax_abs_bits(m);
     const d: f32 = amax / 127;
     const id: f32 = d != 0 ? <f32>1 / d : 0;
     store<u16>(y, <u16>f32_to_f16(d));

@@ -10,7 +10,7 @@
  * An all-zero block is 292 zero bytes. Rounding is ggml's own magic-number nearest_int (round_q: |iscale · x| ≤
  * 127.x, far below 2^22). Blocks are independent: split a row by offsetting both pointers.
  */
-import { round_q } from './quantize-q8_0';
+import { hmax_abs_bits, round_q } from './common';
 
 export const QK_K: i32 = 256;
 export const Q8_K_BLOCK_BYTES: i32 = 292;
@@ -24,12 +24,9 @@ export function quantize_row_q8_k(yPtr: usize, xPtr: usize, n: i32): void {
     const x = xPtr + (<usize>b << 10);
     const y = yPtr + <usize>b * Q8_K_BLOCK_BYTES;
     // amax = max |x|, then the first element with that magnitude gives the signed max
-    // (on the bits, as quantize_row_q8_0: non-negative floats order as their i32 patterns, NaN above inf)
     let m = i32x4.splat(0);
     for (let j = 0; j < QK_K; j += 4) m = i32x4.max_s(m, f32x4.abs(v128.load(x + (<usize>j << 2))));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-    m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
-    const amax = reinterpret<f32>(i32x4.extract_lane(m, 0));
+    const amax = hmax_abs_bits(m);
     if (amax == 0) {
       memory.fill(y, 0, Q8_K_BLOCK_BYTES);
       continue;

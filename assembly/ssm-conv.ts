@@ -50,7 +50,7 @@ export function ssm_conv1d_chunk_silu_f32(
  */
 @inline
 function conv4_chunk_silu(xPtr: usize, xs: usize, convStatePtr: usize, wPtr: usize, biasPtr: usize, d: i32, nTok: i32): void {
-  const w = wPtr + (<usize>d << 4);
+  const w = wPtr + (<usize>d << 4); // (4 channels, 4 taps), row-major
   const W0 = v128.load(w);
   const W1 = v128.load(w, 16);
   const W2 = v128.load(w, 32);
@@ -59,17 +59,18 @@ function conv4_chunk_silu(xPtr: usize, xs: usize, convStatePtr: usize, wPtr: usi
   const t1 = v128.shuffle<f32>(W2, W3, 0, 4, 1, 5);
   const t2 = v128.shuffle<f32>(W0, W1, 2, 6, 3, 7);
   const t3 = v128.shuffle<f32>(W2, W3, 2, 6, 3, 7);
-  const w0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
+  const w0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5); // tap 0 of the 4 channels
   const w1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
   const w2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5);
-  const w3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+  const w3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7); // the tap of the new input
+  // states: [s00 s01 s02 s10] [s11 s12 s20 s21] [s22 s30 s31 s32] (channel c, oldest first)
   const st = convStatePtr + <usize>d * 12;
   const S0 = v128.load(st);
   const S1 = v128.load(st, 16);
   const S2 = v128.load(st, 32);
-  let s0 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 0, 3, 6, 6), S2, 0, 1, 2, 5);
-  let s1 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 1, 4, 7, 7), S2, 0, 1, 2, 6);
-  let s2 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 2, 5, 5, 5), S2, 0, 1, 4, 7);
+  let s0 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 0, 3, 6, 6), S2, 0, 1, 2, 5); // s00 s10 s20 s30
+  let s1 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 1, 4, 7, 7), S2, 0, 1, 2, 6); // s01 s11 s21 s31
+  let s2 = v128.shuffle<f32>(v128.shuffle<f32>(S0, S1, 2, 5, 5, 5), S2, 0, 1, 4, 7); // s02 s12 s22 s32
   const bias = biasPtr != 0 ? v128.load(biasPtr + (<usize>d << 2)) : f32x4.splat(0);
   let xo = xPtr + (<usize>d << 2);
   for (let t = 0; t < nTok; t++, xo += xs) {
@@ -80,7 +81,7 @@ function conv4_chunk_silu(xPtr: usize, xs: usize, convStatePtr: usize, wPtr: usi
     s = f32x4.add(s, f32x4.mul(x, w3));
     s0 = s1;
     s1 = s2;
-    s2 = x;
+    s2 = x; // the roll: channel c keeps [s_c1, s_c2, x_c]
     v128.store(xo, silu_f32x4(s));
   }
   // back to [s_c0 s_c1 s_c2] per channel: [s00 s01 s02 s10] [s11 s12 s20 s21] [s22 s30 s31 s32]

@@ -34,7 +34,8 @@ export function ssm_scan_step_f32(
     const row = <usize>(d * dState) << 2;
     const h = ssmStatePtr + row;
     const a = aPtr + row;
-    const vdt = f32x4.splat(dt * LOG2E_F32); // exp(dt·A) = 2^((dt·log2e)·A)
+    const dtl = dt * LOG2E_F32; // exp(dt·A) = 2^((dt·log2e)·A)
+    const vdt = f32x4.splat(dtl);
     const vxdt = f32x4.splat(xdt);
     let acc = f32x4.splat(0);
     let n = 0;
@@ -48,7 +49,7 @@ export function ssm_scan_step_f32(
     let s = hsum_f32x4(acc);
     for (; n < dState; n++) {
       const o = <usize>n << 2;
-      const hn = load<f32>(h + o) * exp2_sat_f32((dt * LOG2E_F32) * load<f32>(a + o)) + xdt * load<f32>(bPtr + o);
+      const hn = load<f32>(h + o) * exp2_sat_f32(dtl * load<f32>(a + o)) + xdt * load<f32>(bPtr + o);
       store<f32>(h + o, hn);
       s += hn * load<f32>(cPtr + o);
     }

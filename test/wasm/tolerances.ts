@@ -92,7 +92,7 @@ export const KERNEL_TOLERANCES = {
   ssm_conv1d_step_silu_f32: F32_REDUCTION,
   // its chunk form (prefill): bit-equal to a step per token (kernels.test.ts)
   ssm_conv1d_chunk_silu_f32: { metric: 'exact', tol: 0 },
-  // dot + bias, softplus (polynomial exp, Mathf.log1p).
+  // dot + bias, softplus (max(x, 0) + log1p(exp(−|x|)): polynomial exp and log1p, assembly/common.ts).
   ssm_dt_proj_softplus_f32_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_f16_f32: F32_REDUCTION,
   ssm_dt_proj_softplus_f16r_f32: F32_REDUCTION,
