@@ -7,7 +7,8 @@
  *   offset 4    i8   qs[256]     qs = min(127, nearest_int(iscale · x)), nearest_int = round half to even
  *   offset 260  i16  bsums[16]   bsums[g] = Σ qs[16g .. 16g+15]
  *
- * An all-zero block is 292 zero bytes. Rounding is ggml's own magic-number nearest_int (round_q: |iscale · x| ≤
+ * An all-zero block is 292 zero bytes. A block holding a NaN is a NaN d and zero qs and bsums, so every dot with
+ * it is NaN (ggml's reference skips NaN in its max, which leaves a finite d and silent garbage). Rounding is ggml's own magic-number nearest_int (round_q: |iscale · x| ≤
  * 127.x, far below 2^22). Blocks are independent: split a row by offsetting both pointers.
  */
 import { hmax_abs_bits, round_q } from './common';
@@ -27,6 +28,11 @@ export function quantize_row_q8_k(yPtr: usize, xPtr: usize, n: i32): void {
     let m = i32x4.splat(0);
     for (let j = 0; j < QK_K; j += 4) m = i32x4.max_s(m, f32x4.abs(v128.load(x + (<usize>j << 2))));
     const amax = hmax_abs_bits(m);
+    if (amax != amax) {
+      memory.fill(y, 0, Q8_K_BLOCK_BYTES);
+      store<f32>(y, NaN);
+      continue;
+    }
     if (amax == 0) {
       memory.fill(y, 0, Q8_K_BLOCK_BYTES);
       continue;

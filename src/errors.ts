@@ -57,3 +57,8 @@ export class TokenizerError extends MambaError {
 export class FileAccessError extends MambaError {
   override readonly code = 'E_FILE_ACCESS';
 }
+
+/** A computation gave NaN or +infinity where a number is needed (the model's logits): corrupt weights or an overflow. */
+export class NumericError extends MambaError {
+  override readonly code = 'E_NUMERIC';
+}

@@ -7,7 +7,9 @@
  *   offset 260  i16  bsums[16]   bsums[g] = Σ qs[16g .. 16g+15] (lets Q4_K subtract its mins without unpacking)
  *
  * Quantize: ggml `quantize_row_q8_K_ref` (qs = nearest_int(x · −127/max), capped at 127). An all-zero block
- * stores d = 0, qs = 0 and bsums = 0 (ggml leaves bsums unwritten there). Not a storage type: gguf-py has no
+ * stores d = 0, qs = 0 and bsums = 0 (ggml leaves bsums unwritten there). A block holding a NaN stores d = NaN,
+ * qs = 0 and bsums = 0, so every dot with it is NaN: ggml's reference skips NaN in its max, which would give a
+ * finite d and silently wrong dots. Not a storage type: gguf-py has no
  * codec for it, so it is tested by round trip and by its invariants.
  */
 import { QK_K } from './qk-k.js';
@@ -27,12 +29,18 @@ export function quantizeQ8_K(src: Float32Array, dst: Uint8Array): void {
     const o = b * Q8_K_BLOCK_BYTES;
     let max = 0;
     let amax = 0;
+    let nan = false;
     for (let j = 0; j < QK_K; j++) {
       const ax = Math.abs(src[x + j]);
       if (ax > amax) {
         amax = ax;
         max = src[x + j];
-      }
+      } else if (Number.isNaN(ax)) nan = true;
+    }
+    if (nan) {
+      dst.fill(0, o, o + Q8_K_BLOCK_BYTES);
+      dv.setFloat32(o + Q8_K_D_OFFSET, NaN, true);
+      continue;
     }
     if (amax === 0) {
       dst.fill(0, o, o + Q8_K_BLOCK_BYTES);

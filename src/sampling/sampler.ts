@@ -11,7 +11,7 @@
  * Cost per call, n = nVocab: O(n) copy + O(lastN) penalty + O(n·log k) top-k (≈ O(n) for small k; with top-k
  * off, top-p sorts only the prefix it keeps, see top-p.ts) + O(m) for the m surviving candidates.
  */
-import { MambaError } from '../errors.js';
+import { MambaError, NumericError } from '../errors.js';
 import { argmax } from './greedy.js';
 import { drawIndex } from './draw.js';
 import { minP } from './min-p.js';
@@ -124,7 +124,10 @@ export class Sampler {
     this.rng.setState(state);
   }
 
-  /** work ← logits, penalised; ids ← every token. */
+  /**
+   * work ← logits, penalised; ids ← every token. A NaN or +inf logit throws NumericError: no token can be drawn
+   * from it honestly (−inf is a masked token and is fine).
+   */
   private prepare(logits: Float32Array, recentTokens: ArrayLike<number>): void {
     if (logits.length !== this.nVocab) {
       throw new MambaError(`Sampler: got ${logits.length} logits, but it was created for nVocab = ${this.nVocab}`, {
@@ -132,9 +135,14 @@ export class Sampler {
       });
     }
     const { work, ids, options } = this;
+    let finite = true;
+    for (let i = 0; i < this.nVocab; i++) {
+      ids[i] = i;
+      finite &&= logits[i] < Infinity; // false for NaN and +inf
+    }
+    if (!finite) throw nonFiniteLogits(logits);
     work.set(logits);
     applyRepetitionPenalty(work, recentTokens, options.repeatLastN, options.repeatPenalty, this.seen);
-    for (let i = 0; i < this.nVocab; i++) ids[i] = i;
     this.nCandidates = this.nVocab;
   }
 
@@ -154,4 +162,19 @@ export class Sampler {
     this.nCandidates = n;
     return n;
   }
+}
+
+/** The error for logits holding NaN or +inf: which token, how many, and what to try. */
+function nonFiniteLogits(logits: Float32Array): NumericError {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < logits.length; i++) {
+    if (!(logits[i] < Infinity)) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return new NumericError(`the model's logits are not finite: ${count} of ${logits.length} are NaN or +inf (the first, token ${first}, is ${logits[first]})`, {
+    hint: 'the weights are likely corrupt (NaN or inf in the file) or a value overflowed: re-convert or re-download the model, or compare with --backend scalar',
+  });
 }

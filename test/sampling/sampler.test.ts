@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sampler } from '../../src/sampling/sampler.js';
 import type { SamplingOptions } from '../../src/sampling/sampling-options.js';
-import { MambaError, TokenizerError } from '../../src/errors.js';
+import { MambaError, NumericError, TokenizerError } from '../../src/errors.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const ALL_ON_NO_FILTERS: Partial<SamplingOptions> = { topK: 0, topP: 1, minP: 0, repeatPenalty: 1 };
@@ -135,4 +135,20 @@ test('bad arguments are typed errors', () => {
   const s = new Sampler(4, { repeatPenalty: 1.2 });
   assert.throws(() => s.sample(new Float32Array(5), []), MambaError);
   assert.throws(() => s.sample(new Float32Array(4), [7]), TokenizerError);
+});
+
+test('NaN or +inf logits are a NumericError naming the first such token, greedy or not; −inf (a masked token) is fine', () => {
+  for (const temperature of [0, 0.8]) {
+    const s = new Sampler(6, { temperature, seed: 3 });
+    for (const bad of [Number.NaN, Infinity]) {
+      const logits = Float32Array.from([0.5, 1, -2, 0, 3, 1]);
+      logits[2] = bad;
+      logits[5] = bad;
+      assert.throws(() => s.sample(logits, []), (e: unknown) => e instanceof NumericError && e.code === 'E_NUMERIC' && /2 of 6 .*token 2/.test(e.message) && e.hint !== undefined);
+      assert.throws(() => s.probabilities(logits, []), NumericError);
+    }
+    const masked = Float32Array.from([0.5, -Infinity, 3, -Infinity, 1, 0]);
+    const id = s.sample(masked, []);
+    assert.ok(id !== 1 && id !== 3, `a masked token was drawn: ${id}`);
+  }
 });

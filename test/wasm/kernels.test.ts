@@ -308,6 +308,36 @@ describe('quantize_row_q8_k', () => {
       }
     }
   });
+
+  test('a NaN or inf in a block reaches its scale d, and every k-quant / ternary dot with that block is not finite; other blocks are untouched', () => {
+    const rand = mulberry32(9);
+    const nIn = 768;
+    const nOut = 3;
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      for (const at of [0, 77, 255]) {
+        h.reset();
+        const x = randomF32(rand, nIn, { scale: 3 });
+        x[256 + at] = bad;
+        const xPtr = h.put(x);
+        const yPtr = h.alloc(3 * 292);
+        h.k.quantize_row_q8_k(yPtr, xPtr, nIn);
+        const got = h.bytes(yPtr, 3 * 292).slice();
+        const d = new DataView(got.buffer).getFloat32(292, true);
+        assert.ok(Number.isNaN(bad) ? Number.isNaN(d) : !Number.isFinite(d), `${bad} at ${at}: d = ${d}`);
+        const want = quantizeQ8_KBytes(x);
+        exact(got.subarray(0, 292), want.subarray(0, 292), `${bad} at ${at}: block 0`);
+        exact(got.subarray(584), want.subarray(584), `${bad} at ${at}: block 2`);
+        // a NaN block is d = NaN, qs = bsums = 0 in both (an inf's own qs byte is meaningless: d is ±inf)
+        if (Number.isNaN(bad)) exact(got.subarray(292, 584), want.subarray(292, 584), `NaN at ${at}: block 1 as the codec`);
+        for (const type of TYPES.filter(Q8_K_INPUT)) {
+          const w = encodeAs(type, randomF32(rand, nOut * nIn), nIn);
+          const outPtr = h.alloc(4 * nOut);
+          h.k[WEIGHT_KERNELS[type].matvec](outPtr, h.put(w), yPtr, 0, nOut, nIn);
+          for (const v of h.f32(outPtr, nOut)) assert.ok(!Number.isFinite(v), `${WEIGHT_KERNELS[type].matvec}, ${bad} at ${at}: ${v}`);
+        }
+      }
+    }
+  });
 });
 
 describe('get_rows', () => {
