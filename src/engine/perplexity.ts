@@ -10,6 +10,7 @@
  */
 import type { MambaModel } from './mamba-model.js';
 import { checkTokenIds } from './check-token-id.js';
+import { nonFiniteLogits } from '../sampling/non-finite-logits.js';
 
 export interface PerplexityOptions {
   /** Tokens per chunk (progress granularity; with resetEachChunk, the context length). */
@@ -53,7 +54,9 @@ export async function perplexity(model: MambaModel, ids: readonly number[], opts
     for (let t = start; t < end; t++) {
       if (seq.hasLogits) {
         // nll of ids[t] given everything fed so far
-        sum += logSumExp(seq.logits) - seq.logits[ids[t]];
+        const nll = logSumExp(seq.logits) - seq.logits[ids[t]];
+        if (!(nll < Infinity)) throw nonFiniteLogits(seq.logits, `before token ${t}`);
+        sum += nll;
         n++;
       }
       backend.step(ids[t], seq.state, t + 1 < ids.length ? seq.logits : undefined);

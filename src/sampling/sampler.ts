@@ -11,10 +11,11 @@
  * Cost per call, n = nVocab: O(n) copy + O(lastN) penalty + O(n·log k) top-k (≈ O(n) for small k; with top-k
  * off, top-p sorts only the prefix it keeps, see top-p.ts) + O(m) for the m surviving candidates.
  */
-import { MambaError, NumericError } from '../errors.js';
+import { MambaError } from '../errors.js';
 import { argmax } from './greedy.js';
 import { drawIndex } from './draw.js';
 import { minP } from './min-p.js';
+import { nonFiniteLogits } from './non-finite-logits.js';
 import { applyRepetitionPenalty } from './repetition-penalty.js';
 import { Rng, type RngState } from './rng.js';
 import { DEFAULT_SAMPLING, GREEDY_TEMPERATURE, validateSamplingOptions, type SamplingOptions } from './sampling-options.js';
@@ -162,19 +163,4 @@ export class Sampler {
     this.nCandidates = n;
     return n;
   }
-}
-
-/** The error for logits holding NaN or +inf: which token, how many, and what to try. */
-function nonFiniteLogits(logits: Float32Array): NumericError {
-  let first = -1;
-  let count = 0;
-  for (let i = 0; i < logits.length; i++) {
-    if (!(logits[i] < Infinity)) {
-      if (first < 0) first = i;
-      count++;
-    }
-  }
-  return new NumericError(`the model's logits are not finite: ${count} of ${logits.length} are NaN or +inf (the first, token ${first}, is ${logits[first]})`, {
-    hint: 'the weights are likely corrupt (NaN or inf in the file) or a value overflowed: re-convert or re-download the model, or compare with --backend scalar',
-  });
 }

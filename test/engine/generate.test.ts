@@ -2,11 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../src/node/load-model.js';
 import type { GenerationEvent, GenerateInput, GenerateOptions, MambaModel } from '../../src/engine/mamba-model.js';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ModelFormatError, NumericError } from '../../src/errors.js';
 import { fixture } from '../helpers/paths.js';
+import { withNaNModel } from '../helpers/nan-model.js';
 import { loadReference } from '../helpers/reference-fixture.js';
 
 type End = Extract<GenerationEvent, { type: 'end' }>;
@@ -128,18 +126,7 @@ test('EOS ends a sequence; maxTokens 0 generates nothing; empty prompt starts fr
 });
 
 test('a NaN weight gives a NumericError at the first sampled token, on every backend, not garbage tokens', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mamba-nan-'));
-  try {
-    cpSync(fixture('models', 'tiny', 'hf'), dir, { recursive: true });
-    // safetensors: u64 header length, JSON header, data; one weight of layer 0's out_proj becomes NaN
-    const path = join(dir, 'model.safetensors');
-    const bytes = readFileSync(path);
-    const headerLen = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'));
-    const t = header['backbone.layers.0.mixer.out_proj.weight'];
-    assert.equal(t.dtype, 'F32');
-    bytes.writeFloatLE(Number.NaN, 8 + headerLen + t.data_offsets[0] + 4 * 5);
-    writeFileSync(path, bytes);
+  await withNaNModel(async (dir) => {
     for (const backend of ['scalar', 'wasm'] as const) {
       const model = await loadModel(dir, { backend });
       try {
@@ -148,7 +135,5 @@ test('a NaN weight gives a NumericError at the first sampled token, on every bac
         await model.dispose();
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -8,6 +8,7 @@ import { perplexity, logSumExp } from '../../src/engine/perplexity.js';
 import { runCli } from '../../src/cli/main.js';
 import { fixture } from '../helpers/paths.js';
 import { loadReference } from '../helpers/reference-fixture.js';
+import { withNaNModel } from '../helpers/nan-model.js';
 
 test('logSumExp is stable', () => {
   assert.equal(logSumExp(new Float32Array([1000, 1000])), 1000 + Math.log(2));
@@ -49,4 +50,18 @@ test('perplexity command: JSON output on a file', async () => {
   assert.ok(Math.abs(j.ppl - Math.exp(j.mean_nll)) <= 1e-9 * j.ppl);
   const missing = await runCli(['perplexity', fixture('models', 'tiny', 'hf')], { stdout: { write: () => 0 }, stderr: { write: () => 0 }, cwd: dir });
   assert.equal(missing, 2);
+});
+
+test('a NaN weight: the perplexity command exits 1 saying the logits are not finite, with a hint, not "ppl NaN"', async () => {
+  await withNaNModel(async (model) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mamba-ppl-'));
+    writeFileSync(join(dir, 'p.txt'), loadReference('tiny').prompts[0].text);
+    let out = '';
+    let err = '';
+    const code = await runCli(['perplexity', model, '--file', 'p.txt', '--json'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, cwd: dir });
+    assert.equal(code, 1, out);
+    assert.match(err, /^error: the model's logits before token 1 are not finite: \d+ of 304 are NaN or \+inf/);
+    assert.match(err, /\nhint: /);
+    assert.equal(out, '');
+  });
 });
