@@ -416,7 +416,7 @@ ${profile}
 
 - **Decode** is a matvec per weight matrix per token plus the scan. F32 streams ~500 MB per token: both
   engines sit near the memory bound, mamba-ts' single-row matvecs reading at the bound's rate on one thread
-  (~14 GB/s); at 2 threads both read 20–24 GB/s (F32 decode 0.87–1.09 over runs 12–24; a two-row F32
+  (~14 GB/s); at 2 threads both read 20–24 GB/s (F32 decode 0.87–1.09 over runs 12–25; a two-row F32
   matvec sharing x loads measured 0.76–0.85×, docs/kernels.md). The F16 matvec
   reads ~11–12 GB/s on one thread, about what one core streams (relaxed SIMD's FMA measured only +5 % there),
   once its weights are no f32 subnormals: F16 matrices are re-encoded at load as F16R (exponent bias 25, the
