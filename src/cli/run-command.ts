@@ -111,15 +111,21 @@ export const runCommand: Command = {
       const stream = !values.json && !batched;
       if (stream && inputs.length === 1) io.stdout.write(inputs[0]);
       const ends: Extract<GenerationEvent, { type: 'end' }>[] = [];
-      for await (const ev of model.generate(prompts, { maxTokens: settings.maxTokens, stop: settings.stop, sampling, batchSize: settings.batchSize })) {
-        if (ev.type === 'token') {
-          if (stream) io.stdout.write(ev.text);
-          if (verbosity >= 2 && ev.id >= 0) {
-            io.stderr.write(`[${ev.index}] ${ev.id} ${JSON.stringify(model.tokenizer.tokenToString(ev.id))} p=${ev.probability.toFixed(4)}\n`);
+      try {
+        for await (const ev of model.generate(prompts, { maxTokens: settings.maxTokens, stop: settings.stop, sampling, batchSize: settings.batchSize })) {
+          if (ev.type === 'token') {
+            if (stream) io.stdout.write(ev.text);
+            if (verbosity >= 2 && ev.id >= 0) {
+              io.stderr.write(`[${ev.index}] ${ev.id} ${JSON.stringify(model.tokenizer.tokenToString(ev.id))} p=${ev.probability.toFixed(4)}\n`);
+            }
+          } else {
+            ends.push(ev);
           }
-        } else {
-          ends.push(ev);
         }
+      } catch (e) {
+        // end the streamed line, so the error starts on its own line in a terminal
+        if (stream) io.stdout.write('\n');
+        throw e;
       }
       ends.sort((a, b) => a.index - b.index);
       if (stream) io.stdout.write('\n');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { fixture } from '../helpers/paths.js';
 import { loadReference } from '../helpers/reference-fixture.js';
+import { withNaNModel } from '../helpers/nan-model.js';
 
 const TINY = fixture('models', 'tiny', 'hf');
 
@@ -117,4 +118,13 @@ test('no MODEL: the shipped demo model (stories-m) writes a story; no prompt sta
   const free = await json(dir, 'run', '-n', '8', '-s', '3');
   assert.ok(free.prompt_tokens >= 1);
   assert.ok(free.text.length > 0);
+});
+
+test('a corrupt (NaN) model: exit 1, the streamed prompt ends its line, the error names the cause and a fix', async () => {
+  await withNaNModel(async (dir) => {
+    const r = await cli(dir, 'run', dir, '-i', 'Hello', '-n', '4');
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, 'Hello\n');
+    assert.match(r.stderr, /^error: the model's logits are not finite: \d+ of 304 are NaN or \+inf \(the first, token \d+, is NaN\)\nhint: .*--backend scalar\n$/);
+  });
 });
