@@ -31,4 +31,6 @@ export type { ForwardBackend } from './engine/forward-backend.js';
 export { perplexity, type PerplexityResult } from './engine/perplexity.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 export type { KernelWorker, KernelWorkerFactory, KernelWorkerInit } from './wasm/kernel-pool.js';
+export { KernelWorkerError } from './wasm/kernel-pool.js';
+export { QuantizeError } from './quant/quantize-error.js';
 export { WASM_FEATURES } from './wasm/wasm-features.js';

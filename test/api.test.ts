@@ -1,11 +1,11 @@
 /** The public API as a user imports it (`mamba-ts/node`): load, generate (streaming), state save/load. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mamba from '../src/node/index.js';
-import { fixture } from './helpers/paths.js';
+import { fixture, REPO_ROOT } from './helpers/paths.js';
 
 test('library: loadModel → generate stream → saveState / loadState', async () => {
   const model = await mamba.loadModel(fixture('models', 'tiny', 'hf'));
@@ -42,5 +42,18 @@ test('library: a WasmBackend with worker threads from the exported Node factory'
   } finally {
     await one.dispose();
     await two.dispose();
+  }
+});
+
+test("README's table of errors lists every exported MambaError class with its code, and nothing else", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^\| `(\w+Error)` \| `(E_\w+)` \|/gm)].map((m) => [m[1], m[2]]);
+  const api = mamba as unknown as Record<string, unknown>;
+  const exported = Object.keys(api).filter((k) => typeof api[k] === 'function' && (api[k] as { prototype: unknown }).prototype instanceof mamba.MambaError);
+  assert.deepEqual(rows.map((r) => r[0]).sort(), exported.sort());
+  for (const [name, code] of rows) {
+    const e = new (api[name] as new (a: string, b: string) => mamba.MambaError)('x', 'y');
+    assert.equal(e.code, code, name);
+    assert.equal(e.name, name);
   }
 });

@@ -142,7 +142,10 @@ export interface KernelWorker {
 /** Creates one worker that runs `runKernelWorker` on the init message it is sent. */
 export type KernelWorkerFactory = (workerIndex: number) => KernelWorker;
 
-export class KernelWorkerError extends MambaError {}
+/** A kernel worker failed to start or to run an op, or the model's threads were disposed. */
+export class KernelWorkerError extends MambaError {
+  override readonly code = 'E_KERNEL_WORKER';
+}
 
 /**
  * Default polls before sleeping: ~20 µs, enough to catch the next op of a token (the caller's serial work
