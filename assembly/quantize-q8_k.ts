@@ -8,8 +8,9 @@
  *   offset 260  i16  bsums[16]   bsums[g] = Σ qs[16g .. 16g+15]
  *
  * An all-zero block is 292 zero bytes. A block holding a NaN is a NaN d and zero qs and bsums, so every dot with
- * it is NaN (ggml's reference skips NaN in its max, which leaves a finite d and silent garbage). Rounding is ggml's own magic-number nearest_int (round_q: |iscale · x| ≤
- * 127.x, far below 2^22). Blocks are independent: split a row by offsetting both pointers.
+ * it is NaN (ggml's reference skips NaN in its max, which leaves a finite d and silent garbage). Rounding is
+ * ggml's own magic-number nearest_int (round_q: |iscale · x| ≤ 127.x, far below 2^22). Blocks are independent:
+ * split a row by offsetting both pointers.
  */
 import { hmax_abs_bits, round_q } from './common';
 
